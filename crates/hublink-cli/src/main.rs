@@ -1,0 +1,367 @@
+//! `hublink` — the command line over hublink-core. Each command: options → one use case →
+//! output. Errors go to stderr as `hublink: <message>: <cause>` and `next: <next step>`, with
+//! PRODUCT.md's exit codes.
+
+mod output;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use hublink_core::app::{AddOutcome, LoginOptions, Progress, Proposal, ProposalOrigin, Revocation};
+use hublink_core::link::AuthLink;
+use hublink_core::settings::{Context, HubSettings};
+use hublink_core::{Error, ExitCode, Hublink, SessionState};
+
+#[derive(Parser)]
+#[command(name = "hublink", version, about = "Sign in to your hubs with the links your administrator gives you")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Add a hub from an authentication link or a hub address (asks to confirm)
+    Add {
+        /// `hublink://add?url=…` or `https://hub.example.com/`
+        link: String,
+        /// Confirm without asking (needed when not run from a terminal)
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// List hubs, where each came from and its last known sign-in state
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in to a hub in the browser (or with a device code)
+    Login {
+        /// Friendly name (case-insensitive), URL or identity of the hub
+        hub: String,
+        /// Use the device flow: enter a code on any device
+        #[arg(long)]
+        device: bool,
+        /// Give up after this many seconds
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
+    },
+    /// Check every hub's session (refreshing when needed); exit 0 only if all are signed in
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a valid access token for a hub (refreshing it if needed)
+    Token { hub: String },
+    /// Sign out: revoke the session at the identity provider and forget it
+    Logout { hub: String },
+    /// Remove a hub that was added from a link
+    Remove { hub: String },
+    /// Find out why signing in to a hub does not work
+    Doctor {
+        /// A hub (name, URL or identity) or any https:// address
+        target: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Administrators: print an authentication link
+    Link(LinkArgs),
+    /// Administrators: hubs.ini files
+    Hubs {
+        #[command(subcommand)]
+        command: HubsCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct LinkArgs {
+    #[arg(long)]
+    url: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    issuer: Option<String>,
+    #[arg(long)]
+    client_id: Option<String>,
+    #[arg(long)]
+    scope: Option<String>,
+    /// The ID token must show a second factor
+    #[arg(long)]
+    mfa_required: bool,
+    #[arg(long, value_parser = ["browser", "device"])]
+    flow: Option<String>,
+    #[arg(long)]
+    redirect_port: Option<String>,
+    #[arg(long)]
+    session_check: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum HubsCommand {
+    /// Validate hubs.ini files (default: the per-user and machine-wide folders)
+    Check { path: Option<PathBuf> },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HUBLINK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("hublink=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return report(&Error::Internal(format!("cannot start: {e}"))),
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => std::process::ExitCode::from(code as u8),
+        Err(e) => report(&e),
+    }
+}
+
+fn report(e: &Error) -> std::process::ExitCode {
+    eprintln!("hublink: {}: {}", e.message(), e.cause());
+    eprintln!("next: {}", e.next_step());
+    std::process::ExitCode::from(e.exit_code() as u8)
+}
+
+async fn run(command: Command) -> Result<ExitCode, Error> {
+    // Commands that need no state.
+    match &command {
+        Command::Link(args) => return link(args),
+        Command::Hubs { command: HubsCommand::Check { path } } => return hubs_check(path.as_deref()),
+        _ => {}
+    }
+    let app = Hublink::from_env()?;
+    if let Some(w) = app.storage_warning() {
+        eprintln!("warning: {w}");
+    }
+    match command {
+        Command::Add { link, yes } => add(&app, &link, yes).await,
+        Command::List { json } => list(&app, json),
+        Command::Login { hub, device, timeout } => login(&app, &hub, device, timeout).await,
+        Command::Status { json } => status(&app, json).await,
+        Command::Token { hub } => {
+            let hub = resolve(&app, &hub)?;
+            let token = app.access_token(&hub).await?;
+            println!("{}", token.expose());
+            Ok(ExitCode::Ok)
+        }
+        Command::Logout { hub } => {
+            let hub = resolve(&app, &hub)?;
+            let revocation = app.logout(&hub).await?;
+            println!("Signed out of {}: {}", hub.settings.name, describe_revocation(&revocation));
+            Ok(ExitCode::Ok)
+        }
+        Command::Remove { hub } => {
+            let hub = resolve(&app, &hub)?;
+            let revocation = app.remove(&hub).await?;
+            println!("Removed {}. {}", hub.settings.name, describe_revocation(&revocation));
+            Ok(ExitCode::Ok)
+        }
+        Command::Doctor { target, json } => doctor(&app, &target, json).await,
+        Command::Link(_) | Command::Hubs { .. } => unreachable!("handled above"),
+    }
+}
+
+fn resolve(app: &Hublink, query: &str) -> Result<hublink_core::Hub, Error> {
+    let catalog = app.catalog()?;
+    for w in &catalog.warnings {
+        eprintln!("warning: {w}");
+    }
+    catalog.resolve(query).cloned()
+}
+
+fn describe_revocation(r: &Revocation) -> String {
+    match r {
+        Revocation::Revoked => "the identity provider revoked the session.".into(),
+        Revocation::NotOffered => "the identity provider offers no revocation; the tokens were deleted from this computer.".into(),
+        Revocation::NothingStored => "there was no session on this computer.".into(),
+        Revocation::Failed(why) => format!("revocation failed ({why}); the tokens were deleted from this computer."),
+    }
+}
+
+async fn add(app: &Hublink, input: &str, yes: bool) -> Result<ExitCode, Error> {
+    let proposal = app.prepare_add(input).await?;
+    eprint!("{}", describe_proposal(&proposal));
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::ConfirmationRequired);
+        }
+        eprint!("Add this hub? [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).map_err(|e| Error::io("standard input", e))?;
+        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+            eprintln!("Nothing was added.");
+            return Ok(ExitCode::Cancelled);
+        }
+    }
+    let AddOutcome { hub, already_present } = app.add(&proposal)?;
+    if already_present {
+        println!("{} is already there ({}); nothing changed.", hub.settings.name, hub.source.as_str());
+    } else {
+        println!("Added {}. Sign in with: hublink login \"{}\"", hub.settings.name, hub.settings.name);
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn describe_proposal(p: &Proposal) -> String {
+    let s = &p.settings;
+    let mut out = String::from("Add this hub?\n");
+    out += &format!("  Name:     {}\n", s.name);
+    out += &format!("  Host:     {}\n", s.display_host());
+    if s.host_is_international() {
+        out += "            ⚠ this address uses international characters and is shown as punycode;\n            make sure it is the hub you expect.\n";
+    }
+    out += &format!("  Address:  {}\n", s.url);
+    out += &format!(
+        "  Sign-in:  {} (client {}{}{})\n",
+        s.issuer,
+        s.client_id,
+        if s.mfa_required { ", second factor required" } else { "" },
+        if s.flow == hublink_core::settings::Flow::Device { ", device code" } else { "" }
+    );
+    out += &format!(
+        "  From:     {}\n",
+        match &p.origin {
+            ProposalOrigin::Link => "an authentication link".to_owned(),
+            ProposalOrigin::PublishedByHub(u) => format!("the hub's published settings ({u})"),
+            ProposalOrigin::AddressAsIssuer(_) => "the address you typed (the hub publishes no settings; it is used as its own identity provider)".to_owned(),
+        }
+    );
+    if !p.ignored.is_empty() {
+        out += &format!("  Ignored:  unknown parameters {} (not acted on)\n", p.ignored.join(", "));
+    }
+    out
+}
+
+fn list(app: &Hublink, json: bool) -> Result<ExitCode, Error> {
+    let catalog = app.catalog()?;
+    let last = app.last_known()?;
+    let rows: Vec<output::Row> = catalog.hubs.iter().map(|h| output::Row::last_known(h, last.get(&h.id))).collect();
+    output::print_hubs(&rows, &catalog, json);
+    Ok(ExitCode::Ok)
+}
+
+async fn status(app: &Hublink, json: bool) -> Result<ExitCode, Error> {
+    let catalog = app.catalog()?;
+    let statuses = app.restore_all(&catalog).await;
+    let rows: Vec<output::Row> = statuses.iter().map(output::Row::checked).collect();
+    output::print_hubs(&rows, &catalog, json);
+    let code = statuses
+        .iter()
+        .find_map(|s| match &s.state {
+            SessionState::SignedIn { .. } => None,
+            SessionState::SignInRequired { .. } => Some(ExitCode::Refused),
+            SessionState::Offline { .. } => Some(ExitCode::Network),
+            SessionState::Error(e) => Some(e.exit_code()),
+        })
+        .unwrap_or(ExitCode::Ok);
+    Ok(code)
+}
+
+async fn login(app: &Hublink, query: &str, device: bool, timeout: u64) -> Result<ExitCode, Error> {
+    let hub = resolve(app, query)?;
+    let options = LoginOptions { device, timeout: Duration::from_secs(timeout) };
+    let progress = |p: Progress| match p {
+        Progress::BrowserOpened { url } => {
+            eprintln!("Finish signing in to {} in your browser.", hub.settings.name);
+            eprintln!("If no browser opened, visit: {url}");
+        }
+        Progress::BrowserFailed { url, reason } => {
+            eprintln!("Could not open a browser ({reason}).");
+            eprintln!("To sign in, visit: {url}");
+        }
+        Progress::DeviceCode { user_code, verification_uri, verification_uri_complete, expires_in } => {
+            eprintln!("To sign in to {}, visit: {verification_uri}", hub.settings.name);
+            eprintln!("and enter the code: {user_code}");
+            if let Some(complete) = verification_uri_complete {
+                eprintln!("(or open: {complete})");
+            }
+            eprintln!("The code is valid for {} minutes.", expires_in.as_secs().div_ceil(60));
+        }
+        Progress::Verifying => eprintln!("Checking the sign-in with the hub…"),
+    };
+    let signed_in = tokio::select! {
+        r = app.login(&hub, options, &progress) => r?,
+        _ = tokio::signal::ctrl_c() => return Err(Error::Cancelled),
+    };
+    println!(
+        "Signed in to {} as {}{}",
+        hub.settings.name,
+        signed_in.user,
+        signed_in.expires_at.map(|e| format!(" (access expires {})", output::rfc3339(e))).unwrap_or_default()
+    );
+    Ok(ExitCode::Ok)
+}
+
+async fn doctor(app: &Hublink, target: &str, json: bool) -> Result<ExitCode, Error> {
+    let settings = match app.catalog()?.resolve(target) {
+        Ok(hub) => hub.settings.clone(),
+        Err(Error::UnknownHub(_)) if target.contains("://") => HubSettings::from_pairs([("url", target)], Context::Link)?.0,
+        Err(e) => return Err(e),
+    };
+    let report = hublink_core::doctor::diagnose(&settings).await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        println!("Checking {} ({})", report.hub, settings.url);
+        for step in &report.steps {
+            println!("  {} {}: {}", if step.ok { "ok  " } else { "FAIL" }, step.name, step.detail);
+            if let Some(next) = &step.next_step {
+                println!("       next: {next}");
+            }
+        }
+        if report.ok() {
+            println!("Everything on the way to the hub works. If signing in still fails, run `hublink login` and read its reason.");
+        }
+    }
+    Ok(report.exit_code())
+}
+
+fn link(args: &LinkArgs) -> Result<ExitCode, Error> {
+    let mut pairs: Vec<(&str, &str)> = vec![("url", &args.url)];
+    let optional = [
+        ("name", &args.name),
+        ("issuer", &args.issuer),
+        ("client_id", &args.client_id),
+        ("scope", &args.scope),
+        ("flow", &args.flow),
+        ("redirect_port", &args.redirect_port),
+        ("session_check", &args.session_check),
+    ];
+    pairs.extend(optional.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))));
+    if args.mfa_required {
+        pairs.push(("mfa", "required"));
+    }
+    let (settings, _) = HubSettings::from_pairs(pairs, Context::Link)?;
+    println!("{}", AuthLink::generate(&settings));
+    Ok(ExitCode::Ok)
+}
+
+fn hubs_check(path: Option<&std::path::Path>) -> Result<ExitCode, Error> {
+    let dirs = match path {
+        Some(p) => vec![p.to_owned()],
+        None => hublink_core::catalog::hubs_ini_dirs(),
+    };
+    let load = hublink_core::hubs_ini::load_dirs(&dirs);
+    println!("Checked {}", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+    for hub in &load.hubs {
+        println!("  ok    {}:{} [{}] → {}", hub.file.display(), hub.line, hub.section, hub.settings.url);
+    }
+    let mut errors = 0;
+    for problem in &load.problems {
+        let level = if problem.is_warning() { "warn " } else { "error" };
+        if !problem.is_warning() {
+            errors += 1;
+        }
+        println!("  {level} {problem}");
+    }
+    println!("{} hub(s), {} error(s), {} warning(s)", load.hubs.len(), errors, load.problems.len() - errors);
+    Ok(if errors > 0 { ExitCode::BadConfig } else { ExitCode::Ok })
+}

@@ -1,0 +1,550 @@
+//! The use cases, over one set of wired parts. The CLI and the desktop shell both drive this
+//! type; neither holds logic of its own.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::browser::{Browser, SystemBrowser};
+use crate::catalog::{self, Catalog, Hub, Source};
+use crate::error::{Error, Result};
+use crate::fsutil::FileLock;
+use crate::http;
+use crate::link::{AuthLink, UserInput};
+use crate::loopback::{CallbackResult, Loopback};
+use crate::oidc::{self, Idp, Tokens};
+use crate::paths::Paths;
+use crate::registry::{LinkRecord, Registry, SessionRecord};
+use crate::secret::Secret;
+use crate::session::{SessionState, StoredSession};
+use crate::settings::{Flow, HubSettings};
+use crate::store::{SecretStore, SystemStore};
+
+/// How long a second process waits for another one's refresh of the same hub.
+const SESSION_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// The parts Hublink works with. Production wiring is [`Parts::from_env`]; tests substitute
+/// temp folders, a local IdP and a scripted browser.
+pub struct Parts {
+    pub paths: Paths,
+    pub store: Arc<dyn SecretStore>,
+    pub browser: Arc<dyn Browser>,
+    pub ini_dirs: Vec<PathBuf>,
+    /// `HUBLINK_INSECURE_STORAGE=1` was given.
+    pub insecure_storage_allowed: bool,
+}
+
+impl Parts {
+    /// The one place production parts are chosen.
+    pub fn from_env() -> Result<Parts> {
+        let paths = Paths::from_env()?;
+        let insecure = std::env::var("HUBLINK_INSECURE_STORAGE").is_ok_and(|v| v == "1");
+        Ok(Parts {
+            store: Arc::new(SystemStore::new(paths.insecure_secrets(), insecure)),
+            browser: Arc::new(SystemBrowser::from_env()),
+            ini_dirs: catalog::hubs_ini_dirs(),
+            insecure_storage_allowed: insecure,
+            paths,
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Hublink {
+    inner: Arc<Parts>,
+}
+
+/// A hub about to be added, for the user to confirm.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub settings: HubSettings,
+    /// Parameters the link carried that Hublink does not know (reported, never acted on).
+    pub ignored: Vec<String>,
+    pub origin: ProposalOrigin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProposalOrigin {
+    /// An authentication link.
+    Link,
+    /// A hub address whose `/.well-known/hublink.json` described it.
+    PublishedByHub(Url),
+    /// A hub address that publishes nothing: it is taken as its own issuer.
+    AddressAsIssuer(Url),
+}
+
+#[derive(Debug, Clone)]
+pub struct AddOutcome {
+    pub hub: Hub,
+    /// The same hub (same URL and client) was already there; nothing changed.
+    pub already_present: bool,
+}
+
+/// What happens while signing in, for the user to see.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// The sign-in page was opened; finish there.
+    BrowserOpened { url: Url },
+    /// No browser could be opened; the user must open `url` themselves.
+    BrowserFailed { url: Url, reason: String },
+    /// Device flow: enter `user_code` at `verification_uri`.
+    DeviceCode { user_code: String, verification_uri: String, verification_uri_complete: Option<String>, expires_in: Duration },
+    /// The identity provider answered; checking the tokens and the hub.
+    Verifying,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LoginOptions {
+    pub device: bool,
+    pub timeout: Duration,
+}
+
+impl Default for LoginOptions {
+    fn default() -> Self {
+        LoginOptions { device: false, timeout: Duration::from_secs(300) }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: String,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug)]
+pub struct HubStatus {
+    pub hub: Hub,
+    pub state: SessionState,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Revocation {
+    /// The identity provider revoked the tokens.
+    Revoked,
+    /// The identity provider offers no revocation endpoint.
+    NotOffered,
+    /// There was no stored session.
+    NothingStored,
+    /// Revocation failed (the reason); the tokens were deleted from this computer anyway.
+    Failed(String),
+}
+
+impl Hublink {
+    pub fn new(parts: Parts) -> Hublink {
+        Hublink { inner: Arc::new(parts) }
+    }
+
+    pub fn from_env() -> Result<Hublink> {
+        Ok(Hublink::new(Parts::from_env()?))
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.inner.paths
+    }
+
+    /// A warning every command shows while plain-file storage is allowed.
+    pub fn storage_warning(&self) -> Option<String> {
+        self.inner.insecure_storage_allowed.then(|| {
+            "HUBLINK_INSECURE_STORAGE=1: if no keyring is available, sessions are stored in plain files under ".to_owned()
+                + &self.inner.paths.insecure_secrets().display().to_string()
+        })
+    }
+
+    fn registry(&self) -> Registry {
+        Registry::new(&self.inner.paths)
+    }
+
+    /// Every hub: hubs.ini (admin) and link-added, with problems and warnings.
+    pub fn catalog(&self) -> Result<Catalog> {
+        let (data, warnings) = self.registry().load()?;
+        Ok(Catalog::build(&self.inner.ini_dirs, &data, warnings))
+    }
+
+    /// The last known session of each hub, without network or keyring (for `list`).
+    pub fn last_known(&self) -> Result<std::collections::BTreeMap<String, SessionRecord>> {
+        Ok(self.registry().load()?.0.sessions)
+    }
+
+    /// Turn what the user pasted into a hub to confirm: an authentication link as it is, or a
+    /// hub address via its published `/.well-known/hublink.json` (else the address is its own
+    /// issuer). Nothing is added here.
+    pub async fn prepare_add(&self, input: &str) -> Result<Proposal> {
+        match crate::link::parse_user_input(input)? {
+            UserInput::Link(AuthLink { settings, ignored }) => Ok(Proposal { settings, ignored, origin: ProposalOrigin::Link }),
+            UserInput::HubAddress(address) => self.retrieve_from_hub(address).await,
+        }
+    }
+
+    async fn retrieve_from_hub(&self, address: Url) -> Result<Proposal> {
+        let well_known = address.join("/.well-known/hublink.json").map_err(|e| Error::Internal(e.to_string()))?;
+        let client = http::plain_client()?;
+        let response = client
+            .get(well_known.clone())
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| http::classify(&e, "the hub's published settings", Some(&well_known)))?;
+        if response.status().is_success() {
+            let json: serde_json::Value = response.json().await.map_err(|e| {
+                Error::Protocol(format!("{well_known} is not valid JSON ({})", e.without_url()))
+            })?;
+            let (settings, ignored) = HubSettings::from_well_known_json(&address, &json)?;
+            return Ok(Proposal { settings, ignored, origin: ProposalOrigin::PublishedByHub(well_known) });
+        }
+        let (settings, ignored) = HubSettings::from_pairs([("url", address.as_str())], crate::settings::Context::Link)?;
+        Ok(Proposal { settings, ignored, origin: ProposalOrigin::AddressAsIssuer(address) })
+    }
+
+    /// Add a confirmed hub. The same hub (normalized URL + client) is only ever there once.
+    pub fn add(&self, proposal: &Proposal) -> Result<AddOutcome> {
+        let settings = &proposal.settings;
+        let id = settings.id().to_string();
+        let catalog = self.catalog()?;
+        if let Some(existing) = catalog.hubs.iter().find(|h| h.id == id) {
+            return Ok(AddOutcome { hub: existing.clone(), already_present: true });
+        }
+        let link = AuthLink::generate(settings);
+        let (added, _) = self.registry().update(|data| {
+            if data.hubs.iter().any(|r| r.id == id) {
+                return false;
+            }
+            data.hubs.push(LinkRecord { id: id.clone(), link, added_at: OffsetDateTime::now_utc() });
+            true
+        })?;
+        let hub = Hub { id, settings: settings.clone(), source: Source::Link, hidden: false };
+        Ok(AddOutcome { hub, already_present: !added })
+    }
+
+    /// Sign in interactively: the browser flow (authorization code + PKCE on a loopback
+    /// redirect) or the device flow; verify the ID token; ask the hub whether it accepts the
+    /// session; only then store it. A failure or cancellation stores nothing.
+    pub async fn login(&self, hub: &Hub, options: LoginOptions, progress: &(dyn Fn(Progress) + Send + Sync)) -> Result<SignedIn> {
+        let key = hub.id.clone();
+        // Fail closed before the user types a password we could not keep a session for.
+        self.store_call(move |s| s.get(&key).map(|_| ())).await?;
+        let settings = &hub.settings;
+        let idp = Idp::discover(settings, http::client_for(settings)?).await?;
+        let device = options.device || settings.flow == Flow::Device;
+        let (tokens, identity) = if device {
+            self.device_sign_in(&idp, settings, options, progress).await?
+        } else {
+            self.browser_sign_in(&idp, hub, options, progress).await?
+        };
+        self.save_new_session(hub, &idp, tokens, identity.user.clone()).await?;
+        Ok(SignedIn { user: identity.user, expires_at: self.last_known()?.get(&hub.id).and_then(|r| r.expires_at) })
+    }
+
+    async fn browser_sign_in(
+        &self,
+        idp: &Idp,
+        hub: &Hub,
+        options: LoginOptions,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<(Tokens, oidc::Identity)> {
+        let settings = &hub.settings;
+        // The listener exists before the browser opens, so no answer can arrive too early.
+        let loopback = Loopback::bind(settings.redirect_port).await?;
+        let pending = idp.authorize(&loopback.redirect_uri())?;
+        match self.inner.browser.open(&pending.url) {
+            Ok(()) => progress(Progress::BrowserOpened { url: pending.url.clone() }),
+            Err(reason) => progress(Progress::BrowserFailed { url: pending.url.clone(), reason }),
+        }
+        let state = pending.state.secret().clone();
+        let callback = tokio::time::timeout(options.timeout, loopback.accept(&state)).await.map_err(|_| Error::TimedOut {
+            seconds: options.timeout.as_secs(),
+            waiting_for: "the sign-in to finish in the browser".into(),
+        })??;
+        progress(Progress::Verifying);
+        let outcome = async {
+            let code = match &callback.result {
+                CallbackResult::Error { error, description } => {
+                    return Err(Error::IdpRefused { error: error.clone(), description: description.clone() });
+                }
+                CallbackResult::Code { iss: Some(iss), .. } if *iss != idp.issuer => {
+                    return Err(Error::Callback(format!(
+                        "the answer came from issuer {iss}, not from {} (possible mix-up attack)",
+                        idp.issuer
+                    )));
+                }
+                CallbackResult::Code { code, .. } => code.clone(),
+            };
+            let (tokens, response, nonce) = idp.exchange_code(&code, pending).await?;
+            let identity = idp.verify(&response, Some(&nonce), settings.mfa_required)?;
+            self.session_check(idp, settings, &tokens.access_token).await?;
+            Ok((tokens, identity))
+        }
+        .await;
+        match &outcome {
+            Ok((_, identity)) => {
+                callback.finish(Ok(format!("Signed in to {} as {}.", settings.name, identity.user))).await;
+            }
+            Err(e) => callback.finish(Err(e)).await,
+        }
+        outcome
+    }
+
+    async fn device_sign_in(
+        &self,
+        idp: &Idp,
+        settings: &HubSettings,
+        options: LoginOptions,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<(Tokens, oidc::Identity)> {
+        let details = idp.device_start().await?;
+        progress(Progress::DeviceCode {
+            user_code: details.user_code().secret().clone(),
+            verification_uri: details.verification_uri().to_string(),
+            verification_uri_complete: details.verification_uri_complete().map(|u| u.secret().clone()),
+            expires_in: details.expires_in(),
+        });
+        let timeout = options.timeout.min(details.expires_in());
+        let (tokens, response) = idp.device_poll(&details, timeout).await?;
+        progress(Progress::Verifying);
+        let identity = idp.verify(&response, None, settings.mfa_required)?;
+        self.session_check(idp, settings, &tokens.access_token).await?;
+        Ok((tokens, identity))
+    }
+
+    /// Ask the hub (its `session_check`, else the issuer's userinfo endpoint) whether it
+    /// accepts the access token.
+    async fn session_check(&self, idp: &Idp, settings: &HubSettings, access: &Secret) -> Result<()> {
+        match settings.session_check.as_ref().or(idp.userinfo_endpoint.as_ref()) {
+            Some(url) => oidc::check_session(idp.http(), url, access).await,
+            None => {
+                tracing::info!(hub = %settings.name, "no session_check and no userinfo endpoint: the hub is not asked");
+                Ok(())
+            }
+        }
+    }
+
+    async fn save_new_session(&self, hub: &Hub, idp: &Idp, tokens: Tokens, user: String) -> Result<()> {
+        let now = OffsetDateTime::now_utc();
+        let session = StoredSession {
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            id_token: tokens.id_token,
+            expires_at: tokens.expires_at,
+            signed_in_at: now,
+            user: user.clone(),
+            issuer: idp.issuer.clone(),
+            client_id: hub.settings.client_id.clone(),
+        };
+        self.save_session(hub, &session).await?;
+        self.registry().update(|d| {
+            d.sessions.insert(
+                hub.id.clone(),
+                SessionRecord { user: Some(user), signed_in_at: Some(now), expires_at: session.expires_at },
+            );
+        })?;
+        Ok(())
+    }
+
+    async fn save_session(&self, hub: &Hub, session: &StoredSession) -> Result<()> {
+        let (key, value) = (hub.id.clone(), session.to_secret());
+        self.store_call(move |s| s.set(&key, &value)).await
+    }
+
+    async fn load_session(&self, hub: &Hub) -> Result<Option<StoredSession>> {
+        let key = hub.id.clone();
+        let secret = self.store_call(move |s| s.get(&key)).await?;
+        Ok(secret.and_then(|s| {
+            let parsed = StoredSession::from_secret(&s);
+            if parsed.is_none() {
+                tracing::warn!(hub = %hub.settings.name, "the stored session cannot be read; a new sign-in will replace it");
+            }
+            parsed
+        }))
+    }
+
+    async fn store_call<T: Send + 'static>(&self, f: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static) -> Result<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || f(&*inner.store))
+            .await
+            .map_err(|e| Error::Internal(format!("secret store task failed: {e}")))?
+    }
+
+    /// The stored session if it may still be used without an interactive sign-in.
+    async fn usable_session(&self, hub: &Hub) -> Result<StoredSession> {
+        let name = hub.settings.name.clone();
+        let Some(session) = self.load_session(hub).await? else {
+            return Err(Error::SignInRequired { hub: name, reason: "there is no session on this computer".into() });
+        };
+        if session.issuer != hub.settings.issuer || session.client_id != hub.settings.client_id {
+            return Err(Error::SignInRequired { hub: name, reason: "the hub's sign-in settings changed since you signed in".into() });
+        }
+        let max = time::Duration::days(i64::from(hub.settings.max_session_days));
+        if OffsetDateTime::now_utc() - session.signed_in_at > max {
+            return Err(Error::SignInRequired {
+                hub: name,
+                reason: format!(
+                    "this hub asks you to sign in again every {} days; you last signed in on {}",
+                    hub.settings.max_session_days,
+                    session.signed_in_at.date()
+                ),
+            });
+        }
+        Ok(session)
+    }
+
+    /// Refresh the session if its access token is (nearly) expired. The rule: hold the hub's
+    /// lock across read → refresh → save, and re-read after taking it, so that any number of
+    /// processes restoring the same hub make exactly one refresh.
+    async fn fresh_session(&self, hub: &Hub, idp: Option<&Idp>, session: StoredSession) -> Result<StoredSession> {
+        if !session.needs_refresh(OffsetDateTime::now_utc()) {
+            return Ok(session);
+        }
+        let _lock = FileLock::acquire(&self.inner.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await?;
+        let mut session = self.usable_session(hub).await?;
+        if !session.needs_refresh(OffsetDateTime::now_utc()) {
+            tracing::debug!(hub = %hub.settings.name, "another process refreshed the session");
+            return Ok(session);
+        }
+        let Some(refresh_token) = session.refresh_token.clone() else {
+            return Err(Error::SignInRequired {
+                hub: hub.settings.name.clone(),
+                reason: "the session expired and the identity provider gave no refresh token".into(),
+            });
+        };
+        let discovered;
+        let idp = match idp {
+            Some(i) => i,
+            None => {
+                discovered = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
+                &discovered
+            }
+        };
+        let (tokens, _) = idp.refresh(&hub.settings.name, &refresh_token).await?;
+        session.access_token = tokens.access_token;
+        session.refresh_token = tokens.refresh_token.or(session.refresh_token);
+        session.id_token = tokens.id_token.or(session.id_token);
+        session.expires_at = tokens.expires_at;
+        self.save_session(hub, &session).await?;
+        let expires_at = session.expires_at;
+        self.registry().update(|d| d.sessions.entry(hub.id.clone()).or_default().expires_at = expires_at)?;
+        tracing::info!(hub = %hub.settings.name, "session refreshed");
+        Ok(session)
+    }
+
+    /// A valid access token for `hub`, refreshed silently when needed.
+    pub async fn access_token(&self, hub: &Hub) -> Result<Secret> {
+        let session = self.usable_session(hub).await?;
+        Ok(self.fresh_session(hub, None, session).await?.access_token)
+    }
+
+    /// Check one hub's stored session: still valid → signed in; expired → refreshed silently;
+    /// refused, revoked or too old → sign in again; unreachable → offline. Nothing is deleted.
+    pub async fn check(&self, hub: &Hub) -> SessionState {
+        let last = self.last_known().ok().and_then(|m| m.get(&hub.id).cloned()).unwrap_or_default();
+        let offline = |error: Error| SessionState::Offline { user: last.user.clone(), last_signed_in: last.signed_in_at, error };
+        let session = match self.usable_session(hub).await {
+            Ok(s) => s,
+            Err(Error::SignInRequired { reason, .. }) => return SessionState::SignInRequired { reason, user: last.user.clone() },
+            Err(e) => return SessionState::Error(e),
+        };
+        let user = Some(session.user.clone());
+        let idp = match http::client_for(&hub.settings) {
+            Ok(client) => Idp::discover(&hub.settings, client).await,
+            Err(e) => Err(e),
+        };
+        let idp = match idp {
+            Ok(i) => i,
+            Err(e @ Error::Network { .. }) => return offline(e),
+            Err(e) => return SessionState::Error(e),
+        };
+        let session = match self.fresh_session(hub, Some(&idp), session).await {
+            Ok(s) => s,
+            Err(Error::SignInRequired { reason, .. }) => return SessionState::SignInRequired { reason, user },
+            Err(e @ Error::Network { .. }) => return offline(e),
+            Err(e) => return SessionState::Error(e),
+        };
+        match self.session_check(&idp, &hub.settings, &session.access_token).await {
+            Ok(()) => SessionState::SignedIn { user: session.user, expires_at: session.expires_at },
+            Err(Error::ServerRefused { status: 401, reason }) => {
+                SessionState::SignInRequired { reason: format!("the hub no longer accepts the session: {reason}"), user }
+            }
+            Err(e @ Error::Network { .. }) => offline(e),
+            Err(e) => SessionState::Error(e),
+        }
+    }
+
+    /// Check every visible hub's session concurrently.
+    pub async fn restore_all(&self, catalog: &Catalog) -> Vec<HubStatus> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, hub) in catalog.hubs.iter().enumerate().filter(|(_, h)| !h.hidden) {
+            let (this, hub) = (self.clone(), hub.clone());
+            tasks.spawn(async move {
+                let state = this.check(&hub).await;
+                (i, HubStatus { hub, state })
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(status) => out.push(status),
+                Err(e) => tracing::error!(error = %e, "a session check panicked"),
+            }
+        }
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// Sign out: revoke the tokens at the identity provider when it offers revocation, then
+    /// delete them here — also when revocation fails (the reason is returned).
+    pub async fn logout(&self, hub: &Hub) -> Result<Revocation> {
+        let Some(session) = self.load_session(hub).await? else {
+            self.forget(hub).await?;
+            return Ok(Revocation::NothingStored);
+        };
+        let revocation = match self.revoke(hub, &session).await {
+            Ok(true) => Revocation::Revoked,
+            Ok(false) => Revocation::NotOffered,
+            Err(e) => Revocation::Failed(format!("{}: {}", e.message(), e.cause())),
+        };
+        self.forget(hub).await?;
+        Ok(revocation)
+    }
+
+    async fn revoke(&self, hub: &Hub, session: &StoredSession) -> Result<bool> {
+        let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
+        if let Some(rt) = &session.refresh_token
+            && !idp.revoke(oidc::revocable_refresh(rt)).await?
+        {
+            return Ok(false);
+        }
+        idp.revoke(oidc::revocable_access(&session.access_token)).await
+    }
+
+    async fn forget(&self, hub: &Hub) -> Result<()> {
+        let key = hub.id.clone();
+        self.store_call(move |s| s.delete(&key)).await?;
+        self.registry().update(|d| {
+            d.sessions.remove(&hub.id);
+        })?;
+        Ok(())
+    }
+
+    /// Remove a link-added hub (signing out first). Admin hubs cannot be removed, only hidden.
+    pub async fn remove(&self, hub: &Hub) -> Result<Revocation> {
+        if matches!(hub.source, Source::HubsIni { .. }) {
+            return Err(Error::AdminHub(hub.settings.name.clone()));
+        }
+        let revocation = self.logout(hub).await?;
+        self.registry().update(|d| d.hubs.retain(|r| r.id != hub.id))?;
+        Ok(revocation)
+    }
+
+    /// Hide or show an admin-provided hub.
+    pub fn set_hidden(&self, hub: &Hub, hidden: bool) -> Result<()> {
+        self.registry().update(|d| {
+            if hidden {
+                d.hidden.insert(hub.id.clone());
+            } else {
+                d.hidden.remove(&hub.id);
+            }
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,43 @@
+//! Opening the sign-in page: the command in `HUBLINK_BROWSER` (the URL appended as its last
+//! argument; the variable is split on whitespace, without shell quoting), else the system
+//! browser. Opening is best effort: when it fails the caller shows the URL instead.
+
+use url::Url;
+
+pub trait Browser: Send + Sync {
+    /// Open `url`; `Err` carries words for the user, who will be shown the URL instead.
+    fn open(&self, url: &Url) -> Result<(), String>;
+}
+
+/// The production browser.
+pub struct SystemBrowser {
+    command: Option<Vec<String>>,
+}
+
+impl SystemBrowser {
+    pub fn from_env() -> SystemBrowser {
+        let command = std::env::var("HUBLINK_BROWSER")
+            .ok()
+            .map(|c| c.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .filter(|c| !c.is_empty());
+        SystemBrowser { command }
+    }
+}
+
+impl Browser for SystemBrowser {
+    fn open(&self, url: &Url) -> Result<(), String> {
+        match &self.command {
+            Some(cmd) => {
+                let mut child = std::process::Command::new(&cmd[0]);
+                child.args(&cmd[1..]).arg(url.as_str()).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
+                let mut child = child.spawn().map_err(|e| format!("HUBLINK_BROWSER ({}) could not start: {e}", cmd[0]))?;
+                // Reap it whenever it ends; we never wait for the browser.
+                std::thread::spawn(move || {
+                    let _ = child.wait();
+                });
+                Ok(())
+            }
+            None => open::that_detached(url.as_str()).map_err(|e| format!("no browser could be opened ({e})")),
+        }
+    }
+}

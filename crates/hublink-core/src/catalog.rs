@@ -1,0 +1,127 @@
+//! All the hubs this user has: admin-provided ones from hubs.ini and the ones added from links,
+//! merged by identity (the administrator's entry wins), and the `<hub>` argument resolved
+//! against them.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::hubs_ini::{self, IniProblem};
+use crate::link::AuthLink;
+use crate::registry::{RegistryData, RegistryWarning};
+use crate::settings::HubSettings;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    /// Added by the user from an authentication link or a hub address.
+    Link,
+    /// Provided by an administrator in a hubs.ini file.
+    HubsIni { file: PathBuf, section: String, line: usize },
+}
+
+impl Source {
+    /// `link` or `hubs.ini`, as in `--json`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Source::Link => "link",
+            Source::HubsIni { .. } => "hubs.ini",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Hub {
+    pub id: String,
+    pub settings: HubSettings,
+    pub source: Source,
+    pub hidden: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub hubs: Vec<Hub>,
+    /// Problems in hubs.ini files (each with file, line and reason).
+    pub ini_problems: Vec<IniProblem>,
+    /// Registry files set aside, link records that no longer parse.
+    pub warnings: Vec<String>,
+}
+
+/// The hubs.ini folders, machine-wide first (its entry wins when both name the same hub), then
+/// the per-user `HUBLINK_HUBS_DIR` (or Documents/Hublink/Hubs).
+pub fn hubs_ini_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![hubs_ini::machine_hubs_dir()];
+    dirs.extend(hubs_ini::user_hubs_dir());
+    dirs
+}
+
+impl Catalog {
+    pub fn build(ini_dirs: &[PathBuf], registry: &RegistryData, registry_warnings: Vec<RegistryWarning>) -> Catalog {
+        let ini = hubs_ini::load_dirs(ini_dirs);
+        let mut catalog = Catalog {
+            ini_problems: ini.problems,
+            warnings: registry_warnings.iter().map(|w| w.to_string()).collect(),
+            ..Catalog::default()
+        };
+        for h in ini.hubs {
+            let id = h.settings.id().to_string();
+            let hidden = registry.hidden.contains(&id);
+            catalog.hubs.push(Hub {
+                id,
+                settings: h.settings,
+                source: Source::HubsIni { file: h.file, section: h.section, line: h.line },
+                hidden,
+            });
+        }
+        for record in &registry.hubs {
+            match AuthLink::parse(&record.link) {
+                Ok(link) => {
+                    let id = link.settings.id().to_string();
+                    if catalog.hubs.iter().any(|h| h.id == id) {
+                        continue; // The administrator's entry for the same hub wins.
+                    }
+                    catalog.hubs.push(Hub { id, settings: link.settings, source: Source::Link, hidden: false });
+                }
+                Err(e) => catalog
+                    .warnings
+                    .push(format!("a saved hub ({}) can no longer be read and is skipped: {e}", record.id)),
+            }
+        }
+        catalog
+    }
+
+    /// Find the hub named by the user: its identity, its friendly name (case-insensitive) or
+    /// its URL.
+    pub fn resolve(&self, query: &str) -> Result<&Hub> {
+        let q = query.trim();
+        if let Some(h) = self.hubs.iter().find(|h| h.id == q) {
+            return Ok(h);
+        }
+        let by_name: Vec<&Hub> = self.hubs.iter().filter(|h| h.settings.name.to_lowercase() == q.to_lowercase()).collect();
+        let matches = if by_name.is_empty() {
+            match url::Url::parse(q) {
+                Ok(u) => self.hubs.iter().filter(|h| same_url(&h.settings.url, &u)).collect(),
+                Err(_) => vec![],
+            }
+        } else {
+            by_name
+        };
+        match matches.as_slice() {
+            [] => Err(Error::UnknownHub(q.to_owned())),
+            [one] => Ok(one),
+            many => Err(Error::AmbiguousHub {
+                query: q.to_owned(),
+                candidates: many.iter().map(|h| format!("{} ({})", h.settings.name, h.id)).collect(),
+            }),
+        }
+    }
+}
+
+fn same_url(hub: &url::Url, given: &url::Url) -> bool {
+    let trim = |u: &url::Url| {
+        let s = u.as_str().to_owned();
+        s.trim_end_matches('/').to_owned()
+    };
+    trim(hub) == trim(given)
+}

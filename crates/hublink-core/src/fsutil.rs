@@ -1,0 +1,205 @@
+//! Files that never lose data: atomic replacement, private permissions, cross-process locks.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+
+/// Create `dir` (and parents) readable only by the user.
+pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))?;
+    }
+    Ok(())
+}
+
+/// Replace `path` with `bytes` so that a reader sees either the old or the new file, never a
+/// mix: write a sibling temp file, flush it to disk, rename it over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    ensure_private_dir(dir)?;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
+    let tmp = dir.join(format!(".{file_name}.tmp-{}-{}", std::process::id(), nanos()));
+    let result = (|| {
+        let mut f = private_options().open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        #[cfg(unix)]
+        File::open(dir)?.sync_all()?;
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+fn private_options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// Move a file that cannot be read aside (never delete it) and return where it went.
+pub fn set_aside(path: &Path) -> Result<PathBuf> {
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut target = path.with_file_name(format!(
+        "{}.corrupt-{stamp}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("state")
+    ));
+    let mut n = 1;
+    while target.exists() {
+        target = path.with_file_name(format!(
+            "{}.corrupt-{stamp}-{n}",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("state")
+        ));
+        n += 1;
+    }
+    fs::rename(path, &target).map_err(|e| Error::io(path, e))?;
+    Ok(target)
+}
+
+/// An exclusive advisory lock on a file, held until dropped. Works across processes.
+#[derive(Debug)]
+pub struct FileLock {
+    file: File,
+}
+
+impl FileLock {
+    /// Wait up to `timeout` for the lock on `path` (created if missing).
+    pub async fn acquire(path: &Path, timeout: Duration) -> Result<FileLock> {
+        if let Some(dir) = path.parent() {
+            ensure_private_dir(dir)?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(FileLock { file }),
+                Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(Error::io(
+                        path,
+                        std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("another Hublink process held this lock for more than {} s", timeout.as_secs()),
+                        ),
+                    ));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
+            }
+        }
+    }
+
+    /// The blocking variant, for code that is not async.
+    pub fn acquire_blocking(path: &Path) -> Result<FileLock> {
+        if let Some(dir) = path.parent() {
+            ensure_private_dir(dir)?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        file.lock().map_err(|e| Error::io(path, e))?;
+        Ok(FileLock { file })
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_file_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("hubs.json");
+        write_atomic(&p, b"first version, rather long").unwrap();
+        write_atomic(&p, b"second").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"second");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "temp files left behind: {names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        write_atomic(&p, b"x").unwrap();
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn failed_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("hubs.json");
+        write_atomic(&p, b"old").unwrap();
+        // A directory where the file's temp sibling would go makes rename impossible.
+        let target_as_dir = dir.path().join("sub");
+        fs::create_dir(&target_as_dir).unwrap();
+        fs::write(target_as_dir.join("x"), b"occupied").unwrap();
+        assert!(write_atomic(&target_as_dir, b"new").is_err());
+        assert_eq!(fs::read(&p).unwrap(), b"old");
+        assert_eq!(fs::read(target_as_dir.join("x")).unwrap(), b"occupied");
+    }
+
+    #[test]
+    fn set_aside_keeps_the_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("hubs.json");
+        fs::write(&p, b"{not json").unwrap();
+        let kept = set_aside(&p).unwrap();
+        assert!(!p.exists());
+        assert_eq!(fs::read(&kept).unwrap(), b"{not json");
+        fs::write(&p, b"again").unwrap();
+        let kept2 = set_aside(&p).unwrap();
+        assert_ne!(kept, kept2);
+    }
+
+    #[tokio::test]
+    async fn lock_is_exclusive_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("locks/a.lock");
+        let first = FileLock::acquire(&p, Duration::from_secs(1)).await.unwrap();
+        let second = FileLock::acquire(&p, Duration::from_millis(100)).await;
+        assert!(second.is_err());
+        drop(first);
+        FileLock::acquire(&p, Duration::from_millis(100)).await.unwrap();
+    }
+}

@@ -1,0 +1,231 @@
+//! The one-shot loopback redirect listener of RFC 8252 §7.3: bound to 127.0.0.1 only, it waits
+//! for the one request that carries our `state`. Requests with another state (a forged or stale
+//! callback) are answered 400 and ignored, so they can neither complete nor abort the sign-in.
+//! The browser tab is answered only when the sign-in has finished, so it shows the real outcome.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+const MAX_REQUEST: usize = 16 * 1024;
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Loopback {
+    listener: TcpListener,
+    port: u16,
+}
+
+/// What the identity provider sent back.
+#[derive(Debug)]
+pub enum CallbackResult {
+    Code { code: Secret, iss: Option<String> },
+    Error { error: String, description: Option<String> },
+}
+
+/// The accepted callback, with the browser still waiting for its page.
+pub struct Callback {
+    pub result: CallbackResult,
+    stream: TcpStream,
+}
+
+impl Loopback {
+    /// Bind 127.0.0.1 on `port`, or an ephemeral port when `None`.
+    pub async fn bind(port: Option<u16>) -> Result<Loopback> {
+        let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0))).await.map_err(|e| match port {
+            Some(p) => Error::Network {
+                what: format!("the sign-in callback port 127.0.0.1:{p} (set by redirect_port)"),
+                detail: format!("{e}; close the program using it, or ask your administrator for another port"),
+            },
+            None => Error::Network { what: "a loopback port for the sign-in callback".into(), detail: e.to_string() },
+        })?;
+        let port = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?.port();
+        Ok(Loopback { listener, port })
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        format!("http://127.0.0.1:{}/callback", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Wait (forever: the caller bounds it) for the callback that carries `state`.
+    pub async fn accept(&self, state: &str) -> Result<Callback> {
+        loop {
+            let (mut stream, _) = match self.listener.accept().await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::debug!(error = %e, "loopback accept failed");
+                    continue;
+                }
+            };
+            let target = match tokio::time::timeout(READ_TIMEOUT, read_request_target(&mut stream)).await {
+                Ok(Some(t)) => t,
+                _ => {
+                    let _ = respond(&mut stream, 400, "Bad request", "Hublink could not read this request.").await;
+                    continue;
+                }
+            };
+            let Some(query) = target.strip_prefix("/callback").filter(|r| r.is_empty() || r.starts_with('?')) else {
+                let _ = respond(&mut stream, 404, "Not found", "This address only receives Hublink's sign-in answer.").await;
+                continue;
+            };
+            let params: Vec<(String, String)> = url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+                .into_owned()
+                .collect();
+            let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            if get("state").as_deref() != Some(state) {
+                tracing::warn!("ignored a sign-in callback with a wrong or missing state");
+                let _ = respond(
+                    &mut stream,
+                    400,
+                    "Sign-in not accepted",
+                    "This answer does not belong to the sign-in Hublink started, so it was ignored. \
+                     Start the sign-in again from Hublink.",
+                )
+                .await;
+                continue;
+            }
+            let result = match (get("code"), get("error")) {
+                (_, Some(error)) => CallbackResult::Error { error, description: get("error_description") },
+                (Some(code), None) => CallbackResult::Code { code: Secret::new(code), iss: get("iss") },
+                (None, None) => CallbackResult::Error {
+                    error: "invalid_request".into(),
+                    description: Some("the answer carried neither a code nor an error".into()),
+                },
+            };
+            return Ok(Callback { result, stream });
+        }
+    }
+}
+
+impl Callback {
+    /// Show the outcome in the browser tab and close the connection.
+    pub async fn finish(mut self, outcome: std::result::Result<String, &Error>) {
+        let _ = match outcome {
+            Ok(message) => respond(&mut self.stream, 200, "Signed in", &message).await,
+            Err(e) => {
+                let body = format!("{}: {}\n\nWhat to do: {}", e.message(), e.cause(), e.next_step());
+                respond(&mut self.stream, 400, "Sign-in failed", &body).await
+            }
+        };
+    }
+}
+
+/// The request target of a GET, or `None` for anything we do not serve.
+async fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 || buf.len() + n > MAX_REQUEST {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = std::str::from_utf8(&buf).ok()?;
+    let mut parts = head.lines().next()?.split(' ');
+    match (parts.next(), parts.next()) {
+        (Some("GET"), Some(target)) => Some(target.to_owned()),
+        _ => None,
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, title: &str, message: &str) -> std::io::Result<()> {
+    let ok = status == 200;
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Hublink — {title}</title>\
+         <meta name=\"viewport\" content=\"width=device-width\"><style>\
+         body{{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1.5rem;color:#1b1f24}}\
+         h1{{font-size:1.4rem;color:{color}}}p{{white-space:pre-wrap}}\
+         @media(prefers-color-scheme:dark){{body{{background:#16181c;color:#e6e8eb}}}}</style></head>\
+         <body><h1 id=\"hublink-result\" data-ok=\"{ok}\">{icon} {title}</h1><p>{message}</p>\
+         <p>You can close this tab and return to Hublink.</p></body></html>",
+        title = escape(title),
+        message = escape(message),
+        color = if ok { "#1a7f37" } else { "#cf222e" },
+        icon = if ok { "✓" } else { "✕" },
+    );
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        _ => "Bad Request",
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn get(port: u16, target: &str) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        s.write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out
+    }
+
+    #[tokio::test]
+    async fn wrong_state_is_refused_and_the_right_one_accepted() {
+        let lb = Loopback::bind(None).await.unwrap();
+        let port = lb.port();
+        assert!(lb.redirect_uri().starts_with("http://127.0.0.1:"));
+        let waiter = tokio::spawn(async move {
+            let cb = lb.accept("good-state").await.unwrap();
+            let CallbackResult::Code { code, iss } = &cb.result else { panic!("expected a code") };
+            assert_eq!(code.expose(), "the-code");
+            assert_eq!(iss.as_deref(), Some("http://127.0.0.1:1"));
+            cb.finish(Ok("Signed in as alice".into())).await;
+        });
+        let forged = get(port, "/callback?code=evil&state=bad-state").await;
+        assert!(forged.starts_with("HTTP/1.1 400"), "{forged}");
+        assert!(forged.contains("does not belong"));
+        assert!(get(port, "/favicon.ico").await.starts_with("HTTP/1.1 404"));
+        let ok = get(port, "/callback?code=the-code&state=good-state&iss=http%3A%2F%2F127.0.0.1%3A1").await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        assert!(ok.contains("Signed in as alice"));
+        waiter.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn error_callbacks_carry_the_reason_and_pages_are_escaped() {
+        let lb = Loopback::bind(None).await.unwrap();
+        let port = lb.port();
+        let waiter = tokio::spawn(async move {
+            let cb = lb.accept("s").await.unwrap();
+            let CallbackResult::Error { error, description } = &cb.result else { panic!("expected an error") };
+            assert_eq!(error, "access_denied");
+            assert_eq!(description.as_deref(), Some("<b>denied</b>"));
+            let e = Error::IdpRefused { error: error.clone(), description: description.clone() };
+            cb.finish(Err(&e)).await;
+        });
+        let page = get(port, "/callback?error=access_denied&error_description=%3Cb%3Edenied%3C%2Fb%3E&state=s").await;
+        assert!(page.contains("&lt;b&gt;denied"), "{page}");
+        assert!(!page.contains("<b>denied"));
+        waiter.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn fixed_port_in_use_is_a_clear_error() {
+        let first = Loopback::bind(None).await.unwrap();
+        let Err(e) = Loopback::bind(Some(first.port())).await else { panic!("second bind succeeded") };
+        assert!(e.to_string().contains("redirect_port"), "{e}");
+    }
+}

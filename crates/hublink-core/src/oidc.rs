@@ -1,0 +1,382 @@
+//! The identity provider, through the `openidconnect` crate: discovery, authorization URL with
+//! PKCE S256 + state + nonce, code exchange, ID-token verification (signature, iss, aud, exp,
+//! nonce, `amr` when MFA is required), refresh, device grant, revocation — and the hub's own
+//! session check. Protocol details stay in the crate; this module maps its errors to ours.
+
+use std::time::Duration;
+
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
+    CoreDeviceAuthorizationResponse, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreRevocableToken,
+    CoreSubjectIdentifierType, CoreTokenResponse,
+};
+use openidconnect::{
+    AccessToken, AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, DeviceAuthorizationUrl,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpClientError, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError,
+    RevocationUrl, Scope, TokenResponse, reqwest,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::http;
+use crate::secret::Secret;
+use crate::settings::HubSettings;
+
+/// Endpoints beyond OIDC Core that Hublink uses when a provider publishes them.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ExtraMetadata {
+    #[serde(default)]
+    pub device_authorization_endpoint: Option<DeviceAuthorizationUrl>,
+    #[serde(default)]
+    pub revocation_endpoint: Option<RevocationUrl>,
+}
+impl AdditionalProviderMetadata for ExtraMetadata {}
+
+pub type Metadata = ProviderMetadata<
+    ExtraMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
+type Client = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
+/// RFC 8176 methods that are a factor beyond "something you know".
+pub const SECOND_FACTORS: &[&str] =
+    &["mfa", "mca", "otp", "hwk", "swk", "sms", "tel", "fpt", "face", "iris", "retina", "vbm", "sc", "pop"];
+
+/// The tokens of a fresh grant (code, device or refresh).
+#[derive(Debug)]
+pub struct Tokens {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    pub id_token: Option<Secret>,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// Who signed in, from a verified ID token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    /// `preferred_username`, else `email`, else `sub`.
+    pub user: String,
+    pub amr: Vec<String>,
+}
+
+/// A discovered identity provider with a client for one hub.
+pub struct Idp {
+    client: Client,
+    http: reqwest::Client,
+    pub issuer: String,
+    pub userinfo_endpoint: Option<Url>,
+    device_endpoint: Option<DeviceAuthorizationUrl>,
+    revocation_endpoint: Option<RevocationUrl>,
+    scopes: Vec<Scope>,
+}
+
+impl std::fmt::Debug for Idp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Idp").field("issuer", &self.issuer).finish_non_exhaustive()
+    }
+}
+
+/// An authorization request in flight: what the callback is checked against.
+pub struct PendingAuthorization {
+    pub url: Url,
+    pub state: CsrfToken,
+    pub nonce: Nonce,
+    pub verifier: PkceCodeVerifier,
+    pub redirect_uri: String,
+}
+
+impl Idp {
+    /// OIDC discovery at the hub's issuer; the document's `issuer` must equal it exactly.
+    pub async fn discover(settings: &HubSettings, http: reqwest::Client) -> Result<Idp> {
+        let issuer_url = IssuerUrl::new(settings.issuer.clone())
+            .map_err(|e| Error::Discovery { issuer: settings.issuer.clone(), detail: e.to_string() })?;
+        let metadata = Metadata::discover_async(issuer_url, &http).await.map_err(|e| discovery_error(&settings.issuer, e))?;
+        let extra = metadata.additional_metadata().clone();
+        let userinfo_endpoint = metadata.userinfo_endpoint().map(|u| u.url().clone());
+        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(settings.client_id.clone()), None);
+        Ok(Idp {
+            client,
+            http,
+            issuer: settings.issuer.clone(),
+            userinfo_endpoint,
+            device_endpoint: extra.device_authorization_endpoint,
+            revocation_endpoint: extra.revocation_endpoint,
+            scopes: settings.scopes.iter().filter(|s| *s != "openid").map(|s| Scope::new(s.clone())).collect(),
+        })
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn has_device_flow(&self) -> bool {
+        self.device_endpoint.is_some()
+    }
+
+    pub fn has_revocation(&self) -> bool {
+        self.revocation_endpoint.is_some()
+    }
+
+    /// The authorization URL for the browser, with fresh state, nonce and PKCE S256.
+    pub fn authorize(&self, redirect_uri: &str) -> Result<PendingAuthorization> {
+        let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| Error::Internal(e.to_string()))?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = self
+            .client
+            .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+            .add_scopes(self.scopes.iter().cloned())
+            .set_pkce_challenge(challenge)
+            .set_redirect_uri(std::borrow::Cow::Owned(redirect))
+            .url();
+        Ok(PendingAuthorization { url, state, nonce, verifier, redirect_uri: redirect_uri.to_owned() })
+    }
+
+    pub async fn exchange_code(&self, code: &Secret, pending: PendingAuthorization) -> Result<(Tokens, CoreTokenResponse, Nonce)> {
+        let redirect = RedirectUrl::new(pending.redirect_uri).map_err(|e| Error::Internal(e.to_string()))?;
+        let response = self
+            .client
+            .exchange_code(AuthorizationCode::new(code.expose().to_owned()))
+            .map_err(|e| Error::Discovery { issuer: self.issuer.clone(), detail: e.to_string() })?
+            .set_pkce_verifier(pending.verifier)
+            .set_redirect_uri(std::borrow::Cow::Owned(redirect))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| token_error(e, "the identity provider's token endpoint"))?;
+        Ok((tokens_of(&response), response, pending.nonce))
+    }
+
+    /// Verify the ID token of a sign-in (nonce required for the browser flow, absent for the
+    /// device flow) and, when the hub requires it, that a second factor was used.
+    pub fn verify(&self, response: &CoreTokenResponse, nonce: Option<&Nonce>, mfa_required: bool) -> Result<Identity> {
+        let id_token = response
+            .id_token()
+            .ok_or_else(|| Error::Protocol("the identity provider sent no ID token (is `openid` in the scope?)".into()))?;
+        let verifier = self.client.id_token_verifier();
+        let claims = match nonce {
+            Some(n) => id_token.claims(&verifier, n),
+            None => id_token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
+        }
+        .map_err(|e| Error::Protocol(format!("the ID token was rejected: {e}")))?;
+        let amr: Vec<String> =
+            claims.auth_method_refs().map(|v| v.iter().map(|a| a.to_string()).collect()).unwrap_or_default();
+        if mfa_required && !amr.iter().any(|m| SECOND_FACTORS.contains(&m.as_str())) {
+            return Err(Error::MfaMissing { amr });
+        }
+        let user = claims
+            .preferred_username()
+            .map(|u| u.to_string())
+            .or_else(|| claims.email().map(|e| e.to_string()))
+            .unwrap_or_else(|| claims.subject().to_string());
+        Ok(Identity { user, amr })
+    }
+
+    /// Exchange a refresh token. `invalid_grant` (revoked, expired) becomes
+    /// [`Error::SignInRequired`].
+    pub async fn refresh(&self, hub_name: &str, refresh_token: &Secret) -> Result<(Tokens, CoreTokenResponse)> {
+        let rt = RefreshToken::new(refresh_token.expose().to_owned());
+        let response = self
+            .client
+            .exchange_refresh_token(&rt)
+            .map_err(|e| Error::Discovery { issuer: self.issuer.clone(), detail: e.to_string() })?
+            .request_async(&self.http)
+            .await
+            .map_err(|e| match token_error(e, "the identity provider's token endpoint") {
+                Error::IdpRefused { error, description } if error == "invalid_grant" => Error::SignInRequired {
+                    hub: hub_name.to_owned(),
+                    reason: format!(
+                        "the identity provider no longer accepts the session ({})",
+                        description.unwrap_or_else(|| "it was revoked or has expired".into())
+                    ),
+                },
+                other => other,
+            })?;
+        // A refreshed ID token, when sent, must still verify (no nonce on refresh).
+        if response.id_token().is_some() {
+            self.verify(&response, None, false)?;
+        }
+        Ok((tokens_of(&response), response))
+    }
+
+    /// Start the device authorization grant.
+    pub async fn device_start(&self) -> Result<CoreDeviceAuthorizationResponse> {
+        let endpoint = self.device_endpoint.clone().ok_or_else(|| Error::Discovery {
+            issuer: self.issuer.clone(),
+            detail: "the identity provider does not offer the device flow (no device_authorization_endpoint)".into(),
+        })?;
+        self.client
+            .clone()
+            .set_device_authorization_url(endpoint)
+            .exchange_device_code()
+            .add_scopes(self.scopes.iter().cloned())
+            .add_scope(Scope::new("openid".into()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| token_error(e, "the identity provider's device authorization endpoint"))
+    }
+
+    /// Poll the token endpoint at the server's interval (slowing down when told) until the
+    /// user finishes, refuses, or `timeout` passes.
+    pub async fn device_poll(
+        &self,
+        details: &CoreDeviceAuthorizationResponse,
+        timeout: Duration,
+    ) -> Result<(Tokens, CoreTokenResponse)> {
+        let response = self
+            .client
+            .exchange_device_access_token(details)
+            .map_err(|e| Error::Discovery { issuer: self.issuer.clone(), detail: e.to_string() })?
+            .request_async(&self.http, tokio::time::sleep, Some(timeout))
+            .await
+            .map_err(|e| match token_error(e, "the identity provider's token endpoint") {
+                Error::IdpRefused { error, .. } if error == "expired_token" => Error::TimedOut {
+                    seconds: timeout.as_secs(),
+                    waiting_for: "the code to be entered".into(),
+                },
+                Error::Protocol(p) if p.contains("timed out") || p.contains("expired") => Error::TimedOut {
+                    seconds: timeout.as_secs(),
+                    waiting_for: "the code to be entered".into(),
+                },
+                other => other,
+            })?;
+        Ok((tokens_of(&response), response))
+    }
+
+    /// Revoke a token (RFC 7009). `Ok(false)` when the provider offers no revocation.
+    pub async fn revoke(&self, token: CoreRevocableToken) -> Result<bool> {
+        let Some(endpoint) = self.revocation_endpoint.clone() else {
+            return Ok(false);
+        };
+        let client = self.client.clone().set_revocation_url(endpoint);
+        let request = client
+            .revoke_token(token)
+            .map_err(|e| Error::Discovery { issuer: self.issuer.clone(), detail: e.to_string() })?;
+        request.request_async(&self.http).await.map_err(|e| match e {
+            RequestTokenError::ServerResponse(r) => {
+                let v = serde_json::to_value(&r).unwrap_or_default();
+                Error::IdpRefused {
+                    error: v["error"].as_str().unwrap_or("unknown").to_owned(),
+                    description: v["error_description"].as_str().map(str::to_owned),
+                }
+            }
+            RequestTokenError::Request(HttpClientError::Reqwest(r)) => {
+                http::classify(&*r, "the identity provider's revocation endpoint", None)
+            }
+            other => Error::Protocol(format!("revocation failed: {}", short_error(&other))),
+        })?;
+        Ok(true)
+    }
+}
+
+/// Ask the hub whether it accepts the session: GET `url` with the bearer token. 2xx accepts;
+/// 401/403 is "server authentication failed" with the server's own reason.
+pub async fn check_session(http_client: &reqwest::Client, url: &Url, access_token: &Secret) -> Result<()> {
+    let response = http_client
+        .get(url.clone())
+        .bearer_auth(access_token.expose())
+        .header("accept", "application/json, text/plain;q=0.9, */*;q=0.1")
+        .send()
+        .await
+        .map_err(|e| http::classify(&e, "the hub's session check", Some(url)))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let www = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|h| h.to_str().ok())
+        .and_then(http::reason_from_www_authenticate);
+    let body = response.text().await.unwrap_or_default();
+    let reason = http::reason_from_body(&body).or(www).unwrap_or_else(|| "the hub gave no reason".into());
+    match status.as_u16() {
+        code @ (401 | 403) => Err(Error::ServerRefused { status: code, reason }),
+        code => Err(Error::HubError { status: code, reason }),
+    }
+}
+
+fn tokens_of(r: &CoreTokenResponse) -> Tokens {
+    Tokens {
+        access_token: Secret::new(r.access_token().secret().clone()),
+        refresh_token: r.refresh_token().map(|t| Secret::new(t.secret().clone())),
+        id_token: r.id_token().map(|t| Secret::new(t.to_string())),
+        expires_at: r
+            .expires_in()
+            .and_then(|d| time::Duration::try_from(d).ok())
+            .map(|d| OffsetDateTime::now_utc() + d),
+    }
+}
+
+pub fn revocable_access(t: &Secret) -> CoreRevocableToken {
+    CoreRevocableToken::AccessToken(AccessToken::new(t.expose().to_owned()))
+}
+
+pub fn revocable_refresh(t: &Secret) -> CoreRevocableToken {
+    CoreRevocableToken::RefreshToken(RefreshToken::new(t.expose().to_owned()))
+}
+
+fn discovery_error(issuer: &str, e: openidconnect::DiscoveryError<HttpClientError<reqwest::Error>>) -> Error {
+    use openidconnect::DiscoveryError as D;
+    let url = Url::parse(issuer).ok();
+    match e {
+        D::Request(HttpClientError::Reqwest(r)) => {
+            http::classify(&*r, "the identity provider's discovery document", url.as_ref())
+        }
+        D::Response(status, _body, _) => Error::Discovery {
+            issuer: issuer.to_owned(),
+            detail: format!("the discovery document answered HTTP {status} (is the issuer address right?)"),
+        },
+        D::Parse(e) => Error::Discovery {
+            issuer: issuer.to_owned(),
+            detail: format!("the discovery document is not valid OpenID Connect metadata ({e})"),
+        },
+        D::Validation(e) => Error::Discovery { issuer: issuer.to_owned(), detail: e },
+        other => Error::Discovery { issuer: issuer.to_owned(), detail: short_error(&other) },
+    }
+}
+
+/// Map a token-endpoint error. Bodies are never quoted (they could hold tokens); the server's
+/// `error` and `error_description` are.
+fn token_error<ER: Serialize + openidconnect::ErrorResponse + 'static>(
+    e: RequestTokenError<HttpClientError<reqwest::Error>, ER>,
+    what: &str,
+) -> Error {
+    match e {
+        RequestTokenError::ServerResponse(r) => {
+            let v = serde_json::to_value(&r).unwrap_or_default();
+            Error::IdpRefused {
+                error: v["error"].as_str().unwrap_or("unknown").to_owned(),
+                description: v["error_description"].as_str().map(str::to_owned),
+            }
+        }
+        RequestTokenError::Request(HttpClientError::Reqwest(r)) => http::classify(&*r, what, None),
+        RequestTokenError::Request(other) => Error::Network { what: what.to_owned(), detail: other.to_string() },
+        RequestTokenError::Parse(e, _body) => Error::Protocol(format!("{what} sent an answer Hublink cannot read ({e})")),
+        RequestTokenError::Other(s) => Error::Protocol(format!("{what}: {s}")),
+    }
+}
+
+fn short_error(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

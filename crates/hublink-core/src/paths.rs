@@ -1,0 +1,43 @@
+//! Where Hublink keeps its state.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub home: PathBuf,
+}
+
+impl Paths {
+    /// `HUBLINK_HOME`, else the OS config folder + `hublink`.
+    pub fn from_env() -> Result<Paths> {
+        if let Some(home) = std::env::var_os("HUBLINK_HOME").filter(|h| !h.is_empty()) {
+            return Ok(Paths { home: PathBuf::from(home) });
+        }
+        let base = dirs::config_dir().ok_or_else(|| {
+            Error::Internal("this system has no per-user configuration folder; set HUBLINK_HOME".into())
+        })?;
+        Ok(Paths { home: base.join("hublink") })
+    }
+
+    pub fn at(home: impl Into<PathBuf>) -> Paths {
+        Paths { home: home.into() }
+    }
+
+    pub fn registry(&self) -> PathBuf {
+        self.home.join("hubs.json")
+    }
+
+    pub fn registry_lock(&self) -> PathBuf {
+        self.home.join("locks").join("registry.lock")
+    }
+
+    pub fn session_lock(&self, hub_id: &str) -> PathBuf {
+        self.home.join("locks").join(format!("session-{hub_id}.lock"))
+    }
+
+    pub fn insecure_secrets(&self) -> PathBuf {
+        self.home.join("insecure-secrets")
+    }
+}

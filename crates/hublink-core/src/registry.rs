@@ -1,0 +1,189 @@
+//! The hub registry: link-added hubs, hidden admin hubs and what we last knew of each session
+//! (never a secret). One JSON file, replaced atomically, changed only under a cross-process lock.
+//! A file that cannot be read is set aside — kept, renamed — and reported; Hublink goes on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::fsutil::{self, FileLock};
+use crate::paths::Paths;
+
+const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegistryData {
+    pub version: u32,
+    /// Hubs added from links or addresses, in the order they were added.
+    #[serde(default)]
+    pub hubs: Vec<LinkRecord>,
+    /// Identities of admin-provided hubs the user chose to hide.
+    #[serde(default)]
+    pub hidden: BTreeSet<String>,
+    /// What we last knew of each hub's session, by identity.
+    #[serde(default)]
+    pub sessions: BTreeMap<String, SessionRecord>,
+}
+
+impl Default for RegistryData {
+    fn default() -> Self {
+        RegistryData { version: VERSION, hubs: Vec::new(), hidden: BTreeSet::new(), sessions: BTreeMap::new() }
+    }
+}
+
+/// A hub added by the user. The canonical link is stored, not parsed fields, so a record that a
+/// newer or older Hublink cannot parse is still kept verbatim when the file is rewritten.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LinkRecord {
+    pub id: String,
+    pub link: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub added_at: OffsetDateTime,
+}
+
+/// The non-secret side of a session, for listing without touching the keyring.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SessionRecord {
+    pub user: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub signed_in_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegistryWarning {
+    /// The file could not be read; it was renamed to `kept_as` and an empty registry used.
+    SetAside { kept_as: PathBuf, reason: String },
+}
+
+impl std::fmt::Display for RegistryWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RegistryWarning::SetAside { kept_as, reason } => write!(
+                f,
+                "the hub registry could not be read ({reason}); it was kept as {} and Hublink started with an empty one — hubs.ini hubs are unaffected, re-add link hubs or restore the file",
+                kept_as.display()
+            ),
+        }
+    }
+}
+
+pub struct Registry {
+    path: PathBuf,
+    lock: PathBuf,
+}
+
+impl Registry {
+    pub fn new(paths: &Paths) -> Registry {
+        Registry { path: paths.registry(), lock: paths.registry_lock() }
+    }
+
+    /// Read the registry (setting a corrupt file aside).
+    pub fn load(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
+        let _lock = FileLock::acquire_blocking(&self.lock)?;
+        self.load_locked()
+    }
+
+    /// Read, change and write the registry as one step that other processes cannot interleave.
+    pub fn update<T>(&self, change: impl FnOnce(&mut RegistryData) -> T) -> Result<(T, Vec<RegistryWarning>)> {
+        let _lock = FileLock::acquire_blocking(&self.lock)?;
+        let (mut data, warnings) = self.load_locked()?;
+        let before = data.clone();
+        let out = change(&mut data);
+        if data != before {
+            let bytes = serde_json::to_vec_pretty(&data).map_err(|e| Error::Internal(e.to_string()))?;
+            fsutil::write_atomic(&self.path, &bytes)?;
+        }
+        Ok((out, warnings))
+    }
+
+    fn load_locked(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((RegistryData::default(), vec![])),
+            Err(e) => return Err(Error::io(&self.path, e)),
+        };
+        let reason = match serde_json::from_slice::<RegistryData>(&bytes) {
+            Ok(data) if data.version <= VERSION => return Ok((data, vec![])),
+            Ok(data) => format!("it was written by a newer Hublink (format {})", data.version),
+            Err(e) => format!("not valid: {e}"),
+        };
+        let kept_as = fsutil::set_aside(&self.path)?;
+        tracing::warn!(file = %self.path.display(), kept = %kept_as.display(), %reason, "hub registry set aside");
+        Ok((RegistryData::default(), vec![RegistryWarning::SetAside { kept_as, reason }]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> (tempfile::TempDir, Paths, Registry) {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::at(dir.path().join("home"));
+        let r = Registry::new(&paths);
+        (dir, paths, r)
+    }
+
+    fn record(id: &str) -> LinkRecord {
+        LinkRecord { id: id.into(), link: format!("hublink://add?url=https://{id}.example/"), added_at: OffsetDateTime::UNIX_EPOCH }
+    }
+
+    #[test]
+    fn missing_file_is_empty_and_updates_persist() {
+        let (_d, paths, r) = registry();
+        assert_eq!(r.load().unwrap().0, RegistryData::default());
+        r.update(|d| d.hubs.push(record("a"))).unwrap();
+        let (data, warnings) = Registry::new(&paths).load().unwrap();
+        assert!(warnings.is_empty());
+        assert_eq!(data.hubs, vec![record("a")]);
+    }
+
+    #[test]
+    fn corrupt_file_is_set_aside_reported_and_kept() {
+        let (_d, paths, r) = registry();
+        std::fs::create_dir_all(&paths.home).unwrap();
+        std::fs::write(paths.registry(), b"{\"version\":1,\"hubs\":[{\"id\":").unwrap();
+        let (data, warnings) = r.load().unwrap();
+        assert_eq!(data, RegistryData::default());
+        let [RegistryWarning::SetAside { kept_as, reason }] = warnings.as_slice() else {
+            panic!("expected one set-aside warning, got {warnings:?}")
+        };
+        assert!(reason.contains("not valid"), "{reason}");
+        assert_eq!(std::fs::read(kept_as).unwrap(), b"{\"version\":1,\"hubs\":[{\"id\":");
+        assert!(warnings[0].to_string().contains(&kept_as.display().to_string()));
+        // The next write starts fresh and never touches the kept file.
+        r.update(|d| d.hubs.push(record("b"))).unwrap();
+        assert_eq!(std::fs::read(kept_as).unwrap(), b"{\"version\":1,\"hubs\":[{\"id\":");
+    }
+
+    #[test]
+    fn newer_format_is_not_overwritten() {
+        let (_d, paths, r) = registry();
+        std::fs::create_dir_all(&paths.home).unwrap();
+        std::fs::write(paths.registry(), b"{\"version\":99}").unwrap();
+        let (_, warnings) = r.load().unwrap();
+        assert!(matches!(&warnings[0], RegistryWarning::SetAside { reason, .. } if reason.contains("newer")));
+    }
+
+    #[test]
+    fn concurrent_updates_from_threads_lose_nothing() {
+        let (_d, paths, _r) = registry();
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let paths = paths.clone();
+                std::thread::spawn(move || {
+                    Registry::new(&paths).update(|d| d.hubs.push(record(&format!("h{i}")))).unwrap();
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(Registry::new(&paths).load().unwrap().0.hubs.len(), 8);
+    }
+}

@@ -1,0 +1,112 @@
+//! A hub session as it is kept in the secret store, and its state as users see it.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::Error;
+use crate::secret::Secret;
+
+/// Refresh this long before the access token expires, so a token handed out is still good
+/// when it arrives.
+pub const REFRESH_MARGIN: time::Duration = time::Duration::seconds(30);
+
+/// Everything about one hub's session; the whole value lives in the secret store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredSession {
+    pub access_token: Secret,
+    #[serde(default)]
+    pub refresh_token: Option<Secret>,
+    #[serde(default)]
+    pub id_token: Option<Secret>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// When the user last signed in interactively; `max_session_days` counts from here.
+    #[serde(with = "time::serde::rfc3339")]
+    pub signed_in_at: OffsetDateTime,
+    pub user: String,
+    /// The issuer and client the tokens belong to; a hub whose settings changed needs a new
+    /// sign-in.
+    pub issuer: String,
+    pub client_id: String,
+}
+
+impl StoredSession {
+    pub fn needs_refresh(&self, now: OffsetDateTime) -> bool {
+        self.expires_at.is_some_and(|e| e - REFRESH_MARGIN <= now)
+    }
+
+    pub fn to_secret(&self) -> Secret {
+        Secret::new(serde_json::to_string(self).unwrap_or_default())
+    }
+
+    pub fn from_secret(s: &Secret) -> Option<StoredSession> {
+        serde_json::from_str(s.expose()).ok()
+    }
+}
+
+/// A hub's sign-in state, as `status` and the welcome page show it.
+#[derive(Debug)]
+pub enum SessionState {
+    SignedIn { user: String, expires_at: Option<OffsetDateTime> },
+    SignInRequired { reason: String, user: Option<String> },
+    Offline { user: Option<String>, last_signed_in: Option<OffsetDateTime>, error: Error },
+    Error(Error),
+}
+
+impl SessionState {
+    /// The stable names of `--json`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SessionState::SignedIn { .. } => "signed_in",
+            SessionState::SignInRequired { .. } => "sign_in_required",
+            SessionState::Offline { .. } => "offline",
+            SessionState::Error(_) => "error",
+        }
+    }
+
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            SessionState::SignedIn { user, .. } => Some(user),
+            SessionState::SignInRequired { user, .. } | SessionState::Offline { user, .. } => user.as_deref(),
+            SessionState::Error(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> StoredSession {
+        StoredSession {
+            access_token: Secret::new("at-123"),
+            refresh_token: Some(Secret::new("rt-456")),
+            id_token: None,
+            expires_at: Some(OffsetDateTime::UNIX_EPOCH + time::Duration::hours(1)),
+            signed_in_at: OffsetDateTime::UNIX_EPOCH,
+            user: "alice".into(),
+            issuer: "https://login.example.com".into(),
+            client_id: "hublink".into(),
+        }
+    }
+
+    #[test]
+    fn round_trips_through_the_store_format_and_debug_hides_tokens() {
+        let s = session();
+        let back = StoredSession::from_secret(&s.to_secret()).unwrap();
+        assert_eq!(back.access_token.expose(), "at-123");
+        assert_eq!(back.refresh_token.unwrap().expose(), "rt-456");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("at-123") && !debug.contains("rt-456"), "{debug}");
+        assert!(StoredSession::from_secret(&Secret::new("{garbage")).is_none());
+    }
+
+    #[test]
+    fn refresh_is_due_inside_the_margin() {
+        let s = session();
+        let exp = s.expires_at.unwrap();
+        assert!(!s.needs_refresh(exp - time::Duration::minutes(5)));
+        assert!(s.needs_refresh(exp - time::Duration::seconds(10)));
+        assert!(s.needs_refresh(exp + time::Duration::seconds(10)));
+    }
+}

@@ -1,0 +1,1278 @@
+//! The validated description of one hub: what an authentication link, a hubs.ini section or a
+//! hub's published `/.well-known/hublink.json` turns into.
+//!
+//! Every value is checked here, once, whatever it came from; [`HubSettings::from_pairs`] is
+//! the only way in. The rules are PRODUCT.md's ("The authentication link", "hubs.ini"):
+//!
+//! * `url`, `issuer`, `session_check`: absolute `https://` addresses (`http://` only for
+//!   loopback hosts), no user name or password, no fragment, nothing invisible. Control
+//!   characters and white space are refused on the decoded value *before* the `url` crate
+//!   sees it, because that crate silently drops tabs and line breaks.
+//! * Secrets are never accepted from anywhere: a key that looks like one refuses the whole
+//!   hub, and its value is never printed.
+//! * Error messages name the part that is wrong and what to do, and never echo a value that
+//!   could be a secret.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::{Host, Url};
+
+/// `client_id` when none is given.
+pub const DEFAULT_CLIENT_ID: &str = "hublink";
+/// `scope` when none is given.
+pub const DEFAULT_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+/// `max_session_days` when none is given.
+pub const DEFAULT_MAX_SESSION_DAYS: u32 = 30;
+/// Longest accepted `url`, `issuer` or `session_check`, in characters.
+pub const MAX_URL_CHARS: usize = 2048;
+/// Longest accepted friendly name, in characters (after trimming).
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest accepted `client_id`, in characters.
+pub const MAX_CLIENT_ID_CHARS: usize = 200;
+/// Longest accepted `scope` value, in characters.
+pub const MAX_SCOPE_CHARS: usize = 2048;
+/// Longest accepted `ca_file` path, in characters.
+pub const MAX_PATH_CHARS: usize = 4096;
+/// Largest accepted `max_session_days` (ten years).
+pub const MAX_SESSION_DAYS_LIMIT: u32 = 3650;
+
+/// How the user signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flow {
+    /// Authorization code + PKCE through the system browser and a loopback redirect.
+    #[default]
+    Browser,
+    /// Device authorization grant (RFC 8628): a code typed on another device.
+    Device,
+}
+
+impl Flow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::Browser => "browser",
+            Flow::Device => "device",
+        }
+    }
+}
+
+impl fmt::Display for Flow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a set of key/value pairs came from; it decides which keys are allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Context {
+    /// A `hublink://add?…` link: keys are case-sensitive lowercase; `ca_file` is refused;
+    /// `max_session_days` is an unknown key (reported, ignored).
+    Link,
+    /// A hubs.ini section: keys in any case; the friendly name defaults to the section name.
+    HubsIni { section_name: String },
+    /// A hub's `/.well-known/hublink.json`: the same keys as a link.
+    WellKnown,
+}
+
+/// A validated hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubSettings {
+    /// Normalized hub URL: lowercase host, no default port, path ending in `/`.
+    pub url: Url,
+    /// Friendly name: trimmed, 1..=100 characters, nothing invisible. Default: [`Self::display_host`].
+    pub name: String,
+    /// OIDC issuer exactly as given (trimmed): `iss` is compared byte for byte, so this is
+    /// never re-serialized through `Url`. Default: the `url` value as given.
+    pub issuer: String,
+    /// OAuth client id: 1..=200 characters of `%x21-7E`. Default `hublink`.
+    pub client_id: String,
+    /// Scopes, `openid` first, no duplicates. Default `openid profile email offline_access`.
+    pub scopes: Vec<String>,
+    /// `mfa=required`: the ID token must show a second factor.
+    pub mfa_required: bool,
+    pub flow: Flow,
+    /// Fixed loopback redirect port, 1..=65535; `None` = ephemeral.
+    pub redirect_port: Option<u16>,
+    /// Session check endpoint on the hub's own origin; `None` = the issuer's userinfo endpoint.
+    pub session_check: Option<Url>,
+    /// Days after which the user must sign in interactively again (hubs.ini only). Default 30.
+    pub max_session_days: u32,
+    /// Extra trusted CA certificate file (hubs.ini only).
+    pub ca_file: Option<PathBuf>,
+}
+
+/// A hub's identity: the first 16 hex characters of SHA-256(normalized url + "\n" + client_id).
+/// The same hub added twice (however its address was written) has one identity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HubId(String);
+
+/// Why a string is not a [`HubId`]. The string itself is not kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HubIdError {
+    #[error("a hub identity has 16 characters, this has {len}: copy it again from `hublink list`")]
+    WrongLength { len: usize },
+    #[error(
+        "a hub identity is made of lowercase hexadecimal digits (0-9, a-f): copy it again from `hublink list`"
+    )]
+    NotLowercaseHex,
+}
+
+impl HubId {
+    /// Length of an identity, in hex characters.
+    pub const LEN: usize = 16;
+
+    /// The identity of the hub at `url` (already normalized) used with `client_id`.
+    pub fn compute(url: &Url, client_id: &str) -> HubId {
+        let mut hasher = Sha256::new();
+        hasher.update(url.as_str().as_bytes());
+        hasher.update(b"\n");
+        hasher.update(client_id.as_bytes());
+        let digest = hasher.finalize();
+        let mut hex = String::with_capacity(Self::LEN);
+        for byte in digest.iter().take(Self::LEN / 2) {
+            hex.push_str(&format!("{byte:02x}"));
+        }
+        HubId(hex)
+    }
+
+    /// Parses 16 lowercase hex characters.
+    pub fn parse(s: &str) -> Result<HubId, HubIdError> {
+        let len = s.chars().count();
+        if len != Self::LEN {
+            return Err(HubIdError::WrongLength { len });
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(HubIdError::NotLowercaseHex);
+        }
+        Ok(HubId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for HubId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for HubId {
+    type Err = HubIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HubId::parse(s)
+    }
+}
+
+impl TryFrom<String> for HubId {
+    type Error = HubIdError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        HubId::parse(&s)
+    }
+}
+
+impl From<HubId> for String {
+    fn from(id: HubId) -> String {
+        id.0
+    }
+}
+
+/// What is wrong with a friendly name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameProblem {
+    #[error("is empty: give a name, or leave `name` out to use the host name")]
+    Empty,
+    #[error("is longer than {max} characters: shorten it")]
+    TooLong { max: usize },
+    #[error("contains a line break: write it on one line")]
+    LineBreak,
+    #[error("contains control characters: remove them")]
+    ControlCharacter,
+    #[error(
+        "contains invisible direction-changing characters, which can make it look like another name: remove them"
+    )]
+    DirectionOverride,
+}
+
+/// Why a set of values does not describe a usable hub. Each variant names the part (the key)
+/// that is wrong; the message says what to do. No variant holds a value that could be a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    #[error("`url` is missing: give the hub's address, e.g. url=https://hub.example.com/")]
+    MissingUrl,
+
+    #[error("`{key}` is empty: give a value, or leave `{key}` out to use the default")]
+    EmptyValue { key: String },
+
+    #[error("`{key}` is not a full address: it must start with https:// followed by the host name")]
+    NotAbsolute { key: String },
+
+    #[error(
+        "`{key}` uses the `{scheme}:` scheme, which is not allowed: only https:// addresses are accepted"
+    )]
+    SchemeNotAllowed { key: String, scheme: String },
+
+    #[error(
+        "`{key}` uses unencrypted http:// to {host}: use https:// (http:// is allowed only for this computer: 127.0.0.1, [::1], localhost)"
+    )]
+    InsecureHttp { key: String, host: String },
+
+    #[error(
+        "`{key}` contains a user name or password before `@`, which could hide the real host: remove everything between `//` and `@`"
+    )]
+    UserInfo { key: String },
+
+    #[error(
+        "`{key}` contains control characters, line breaks or invisible direction-changing characters: remove them (copy the value again, on one line)"
+    )]
+    ControlCharacter { key: String },
+
+    #[error(
+        "`{key}` contains spaces: remove them (an address never contains spaces; encode one inside a path as %20)"
+    )]
+    Whitespace { key: String },
+
+    #[error(
+        "`{key}` contains a backslash `\\`, which browsers read as `/` and which could hide the real host: write the address with `/` only"
+    )]
+    Backslash { key: String },
+
+    #[error(
+        "`{key}` is percent-encoded twice (it still contains an encoded `:` or `//` after decoding): encode the address only once"
+    )]
+    DoubleEncoded { key: String },
+
+    #[error("`{key}` is longer than {max} characters: shorten it")]
+    TooLong { key: String, max: usize },
+
+    #[error("`{key}` ends with a fragment (`#…`): remove the `#` and what follows it")]
+    Fragment { key: String },
+
+    #[error("`{key}` has a query (`?…`): remove the `?` and what follows it")]
+    Query { key: String },
+
+    #[error("`{key}` has no host name: write it as https://host.example.com/")]
+    NoHost { key: String },
+
+    #[error("`{key}` is not a valid address ({reason}): check it for typing mistakes")]
+    InvalidUrl {
+        key: String,
+        reason: url::ParseError,
+    },
+
+    #[error(
+        "`session_check` is on {session_check}, not on the hub's own origin {hub}: it must use the same scheme, host and port as `url` (the token never leaves the hub and its issuer); fix it or leave it out"
+    )]
+    OtherOrigin { session_check: String, hub: String },
+
+    #[error("`{key}` {}: expected {expected}", describe_hint(.value_hint.as_deref()))]
+    BadValue {
+        key: String,
+        value_hint: Option<String>,
+        expected: &'static str,
+    },
+
+    #[error("`{key}` is refused: links and hubs.ini never carry secrets; remove `{key}`")]
+    SecretParameter { key: String },
+
+    #[error(
+        "`{key}` is not allowed here: a link never carries file paths or CA certificates; put {key} in hubs.ini"
+    )]
+    NotInLink { key: String },
+
+    #[error("`{key}` is given twice: keep only one")]
+    Duplicate { key: String },
+
+    #[error("the friendly name (`name`) {reason}")]
+    BadName { reason: NameProblem },
+
+    #[error(
+        "the hub published settings for another address ({published} instead of {asked}): use the authentication link from the hub's administrator"
+    )]
+    OtherHubAddress { asked: String, published: String },
+
+    #[error(
+        "the hub's published settings are not a JSON object of key/value pairs: use the authentication link from the hub's administrator"
+    )]
+    NotAnObject,
+}
+
+fn describe_hint(hint: Option<&str>) -> String {
+    match hint {
+        Some(v) => format!("has the value \"{v}\", which is not accepted"),
+        None => "has a value that is not accepted".to_owned(),
+    }
+}
+
+impl SettingsError {
+    /// The key the problem is about, when there is one (used to point at a hubs.ini line).
+    pub fn key(&self) -> Option<&str> {
+        use SettingsError::*;
+        match self {
+            MissingUrl | OtherHubAddress { .. } => Some("url"),
+            OtherOrigin { .. } => Some("session_check"),
+            BadName { .. } => Some("name"),
+            NotAnObject => None,
+            EmptyValue { key }
+            | NotAbsolute { key }
+            | SchemeNotAllowed { key, .. }
+            | InsecureHttp { key, .. }
+            | UserInfo { key }
+            | ControlCharacter { key }
+            | Whitespace { key }
+            | Backslash { key }
+            | DoubleEncoded { key }
+            | TooLong { key, .. }
+            | Fragment { key }
+            | Query { key }
+            | NoHost { key }
+            | InvalidUrl { key, .. }
+            | BadValue { key, .. }
+            | SecretParameter { key }
+            | NotInLink { key }
+            | Duplicate { key } => Some(key),
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn next_step(&self) -> &'static str {
+        use SettingsError::*;
+        match self {
+            InsecureHttp { .. } => {
+                "Use the hub's https:// address; ask your administrator for it if you do not know it."
+            }
+            SecretParameter { .. } => {
+                "Remove the secret and tell your administrator, who should replace it: a secret sent in a link or file is no longer secret, and Hublink never needs one."
+            }
+            NotInLink { .. } => {
+                "Ask your administrator to put ca_file in hubs.ini; a link cannot carry it."
+            }
+            OtherOrigin { .. } => {
+                "Ask your administrator for a link whose session_check is on the hub's own address, or leave session_check out."
+            }
+            OtherHubAddress { .. } | NotAnObject => {
+                "Ask the hub's administrator for an authentication link, or to fix /.well-known/hublink.json."
+            }
+            _ => "Ask your administrator for a corrected authentication link or hubs.ini entry.",
+        }
+    }
+}
+
+/// The keys a link (and a hub's published settings) may carry.
+pub(crate) const LINK_KEYS: [&str; 9] = [
+    "url",
+    "name",
+    "issuer",
+    "client_id",
+    "scope",
+    "mfa",
+    "flow",
+    "redirect_port",
+    "session_check",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Url,
+    Name,
+    Issuer,
+    ClientId,
+    Scope,
+    Mfa,
+    Flow,
+    RedirectPort,
+    SessionCheck,
+    MaxSessionDays,
+    CaFile,
+}
+
+enum KeyClass {
+    Known(Field),
+    NotHere,
+    Unknown,
+}
+
+fn classify(key: &str, ctx: &Context) -> KeyClass {
+    let in_ini = matches!(ctx, Context::HubsIni { .. });
+    match key {
+        "url" => KeyClass::Known(Field::Url),
+        "name" => KeyClass::Known(Field::Name),
+        "issuer" => KeyClass::Known(Field::Issuer),
+        "client_id" => KeyClass::Known(Field::ClientId),
+        "scope" => KeyClass::Known(Field::Scope),
+        "mfa" => KeyClass::Known(Field::Mfa),
+        "flow" => KeyClass::Known(Field::Flow),
+        "redirect_port" => KeyClass::Known(Field::RedirectPort),
+        "session_check" => KeyClass::Known(Field::SessionCheck),
+        "max_session_days" if in_ini => KeyClass::Known(Field::MaxSessionDays),
+        "ca_file" if in_ini => KeyClass::Known(Field::CaFile),
+        "ca_file" => KeyClass::NotHere,
+        _ => KeyClass::Unknown,
+    }
+}
+
+/// True for a key that looks like it carries a secret, in any case and with `-` or `_`.
+/// Exact names (PRODUCT.md's list plus a few spellings of the same things) and any key that
+/// ends in `_secret`, `_password`, `_token` or `_api_key`.
+pub(crate) fn is_secret_key(key: &str) -> bool {
+    const EXACT: [&str; 17] = [
+        "client_secret",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "code",
+        "api_key",
+        "apikey",
+        "private_key",
+        "client_assertion",
+        "auth_token",
+        "bearer",
+        "authorization",
+    ];
+    let k: String = key
+        .trim()
+        .chars()
+        .map(|c| {
+            if c == '-' {
+                '_'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    EXACT.contains(&k.as_str())
+        || ["_secret", "_password", "_token", "_api_key", "_apikey"]
+            .iter()
+            .any(|s| k.ends_with(s))
+}
+
+/// U+200E/200F, U+061C and the embedding/override/isolate controls U+202A-202E, U+2066-2069.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+pub(crate) fn is_line_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{0085}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Control characters, line breaks and invisible direction-changing characters.
+pub(crate) fn is_hidden_char(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || is_line_break(c)
+}
+
+/// A user-supplied string made safe to show in a message: hidden characters become U+FFFD
+/// and it is cut after `max_chars` characters.
+pub(crate) fn printable(s: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max_chars {
+            out.push('…');
+            break;
+        }
+        out.push(if is_hidden_char(c) { '\u{FFFD}' } else { c });
+    }
+    out
+}
+
+/// A short, harmless value that may be shown in a message (`mfa`, `flow`, port numbers);
+/// anything longer or with other characters is not echoed.
+fn hint(value: &str) -> Option<String> {
+    let v = value.trim_matches(' ');
+    let safe = !v.is_empty()
+        && v.len() <= 16
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'));
+    safe.then(|| v.to_owned())
+}
+
+/// The scheme of `value` (as written), or `None` when it has none. `host:port` and
+/// `host:port/path` are not read as a scheme.
+pub(crate) fn split_scheme(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.split_once(':')?;
+    let mut chars = scheme.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let port_like = rest.chars().next().is_some_and(|c| c.is_ascii_digit());
+    (first_ok && rest_ok && !port_like).then_some(scheme)
+}
+
+/// Still percent-encoded after decoding: `https%3A…`, `…%2F%2F…`, `…%3A%2F…`.
+fn looks_double_encoded(value: &str) -> bool {
+    let v = value.to_ascii_lowercase();
+    let encoded_scheme = v.split_once("%3a").is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    encoded_scheme || v.contains("%2f%2f") || v.contains("%3a%2f")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UrlRole {
+    Hub,
+    Issuer,
+    SessionCheck,
+}
+
+fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+        Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+fn check_no_control(key: &str, raw: &str) -> Result<(), SettingsError> {
+    if raw.chars().any(is_hidden_char) {
+        return Err(SettingsError::ControlCharacter {
+            key: key.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks one of the address values against PRODUCT.md's rules.
+fn validate_url(key: &str, raw: &str, role: UrlRole) -> Result<Url, SettingsError> {
+    let k = || key.to_owned();
+    check_no_control(key, raw)?;
+    let value = raw.trim_matches(' ');
+    if value.is_empty() {
+        return Err(SettingsError::EmptyValue { key: k() });
+    }
+    if value.chars().count() > MAX_URL_CHARS {
+        return Err(SettingsError::TooLong {
+            key: k(),
+            max: MAX_URL_CHARS,
+        });
+    }
+    if value.chars().any(char::is_whitespace) {
+        return Err(SettingsError::Whitespace { key: k() });
+    }
+    if looks_double_encoded(value) {
+        return Err(SettingsError::DoubleEncoded { key: k() });
+    }
+    let Some(scheme) = split_scheme(value) else {
+        return Err(SettingsError::NotAbsolute { key: k() });
+    };
+    let scheme_lc = scheme.to_ascii_lowercase();
+    if scheme_lc != "https" && scheme_lc != "http" {
+        return Err(SettingsError::SchemeNotAllowed {
+            key: k(),
+            scheme: printable(&scheme_lc, 32),
+        });
+    }
+    // `scheme` is ASCII, so `scheme.len() + 1` is a character boundary.
+    let after_scheme = value.get(scheme.len() + 1..).unwrap_or("");
+    let Some(after_slashes) = after_scheme.strip_prefix("//") else {
+        // `https:host` and `https:/host` are "fixed" by the url crate; we refuse them.
+        return Err(SettingsError::NotAbsolute { key: k() });
+    };
+    if value.contains('\\') {
+        return Err(SettingsError::Backslash { key: k() });
+    }
+    let authority = after_slashes.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() {
+        // The url crate reads `https:///evil.com` as `https://evil.com/`; we do not.
+        return Err(SettingsError::NoHost { key: k() });
+    }
+    if authority.contains('@') {
+        return Err(SettingsError::UserInfo { key: k() });
+    }
+    let url = Url::parse(value).map_err(|e| match e {
+        url::ParseError::EmptyHost => SettingsError::NoHost { key: k() },
+        reason => SettingsError::InvalidUrl { key: k(), reason },
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(SettingsError::UserInfo { key: k() });
+    }
+    let Some(host) = url.host() else {
+        return Err(SettingsError::NoHost { key: k() });
+    };
+    if url.scheme() == "http" && !is_loopback(&host) {
+        return Err(SettingsError::InsecureHttp {
+            key: k(),
+            host: url.host_str().unwrap_or("").to_owned(),
+        });
+    }
+    if url.fragment().is_some() {
+        return Err(SettingsError::Fragment { key: k() });
+    }
+    if role != UrlRole::SessionCheck && url.query().is_some() {
+        return Err(SettingsError::Query { key: k() });
+    }
+    Ok(url)
+}
+
+fn normalize_hub_url(mut url: Url) -> Url {
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url
+}
+
+/// Validates and normalizes a hub address (the `url` rules: https, or http on loopback; no
+/// user info, query or fragment; path ending in `/`). Used for addresses typed by the user.
+pub fn parse_hub_url(raw: &str) -> Result<Url, SettingsError> {
+    validate_url("url", raw, UrlRole::Hub).map(normalize_hub_url)
+}
+
+fn validate_name(raw: &str) -> Result<String, SettingsError> {
+    let bad = |reason| Err(SettingsError::BadName { reason });
+    if raw.chars().any(is_line_break) {
+        return bad(NameProblem::LineBreak);
+    }
+    if raw.chars().any(is_bidi_control) {
+        return bad(NameProblem::DirectionOverride);
+    }
+    if raw.chars().any(char::is_control) {
+        return bad(NameProblem::ControlCharacter);
+    }
+    let name = raw.trim();
+    if name.is_empty() {
+        return bad(NameProblem::Empty);
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return bad(NameProblem::TooLong {
+            max: MAX_NAME_CHARS,
+        });
+    }
+    Ok(name.to_owned())
+}
+
+fn validate_client_id(raw: &str) -> Result<String, SettingsError> {
+    let key = "client_id";
+    check_no_control(key, raw)?;
+    let v = raw.trim_matches(' ');
+    if v.is_empty() {
+        return Err(SettingsError::EmptyValue {
+            key: key.to_owned(),
+        });
+    }
+    if v.chars().count() > MAX_CLIENT_ID_CHARS {
+        return Err(SettingsError::TooLong {
+            key: key.to_owned(),
+            max: MAX_CLIENT_ID_CHARS,
+        });
+    }
+    if !v.chars().all(|c| ('\x21'..='\x7e').contains(&c)) {
+        return Err(SettingsError::BadValue {
+            key: key.to_owned(),
+            value_hint: None,
+            expected: "1 to 200 printable ASCII characters without spaces",
+        });
+    }
+    Ok(v.to_owned())
+}
+
+fn is_scope_char(c: char) -> bool {
+    c == '\x21' || ('\x23'..='\x5b').contains(&c) || ('\x5d'..='\x7e').contains(&c)
+}
+
+fn validate_scopes(raw: &str) -> Result<Vec<String>, SettingsError> {
+    let key = "scope";
+    check_no_control(key, raw)?;
+    if raw.chars().count() > MAX_SCOPE_CHARS {
+        return Err(SettingsError::TooLong {
+            key: key.to_owned(),
+            max: MAX_SCOPE_CHARS,
+        });
+    }
+    let mut scopes: Vec<String> = Vec::new();
+    for token in raw.split(' ').filter(|t| !t.is_empty()) {
+        if !token.chars().all(is_scope_char) {
+            return Err(SettingsError::BadValue {
+                key: key.to_owned(),
+                value_hint: None,
+                expected: "scope names separated by spaces, made of printable ASCII characters other than \" and \\",
+            });
+        }
+        if !scopes.iter().any(|s| s == token) {
+            scopes.push(token.to_owned());
+        }
+    }
+    if scopes.is_empty() {
+        return Err(SettingsError::EmptyValue {
+            key: key.to_owned(),
+        });
+    }
+    if !scopes.iter().any(|s| s == "openid") {
+        scopes.insert(0, "openid".to_owned());
+    }
+    Ok(scopes)
+}
+
+fn parse_bounded(
+    key: &str,
+    raw: &str,
+    min: u32,
+    max: u32,
+    expected: &'static str,
+) -> Result<u32, SettingsError> {
+    check_no_control(key, raw)?;
+    let v = raw.trim_matches(' ');
+    if v.is_empty() {
+        return Err(SettingsError::EmptyValue {
+            key: key.to_owned(),
+        });
+    }
+    let bad = || SettingsError::BadValue {
+        key: key.to_owned(),
+        value_hint: hint(v),
+        expected,
+    };
+    if v.len() > 10 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    match v.parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(bad()),
+    }
+}
+
+fn parse_keyword<T: Copy>(
+    key: &str,
+    raw: &str,
+    choices: &[(&str, T)],
+    expected: &'static str,
+) -> Result<T, SettingsError> {
+    check_no_control(key, raw)?;
+    let v = raw.trim_matches(' ');
+    if v.is_empty() {
+        return Err(SettingsError::EmptyValue {
+            key: key.to_owned(),
+        });
+    }
+    choices
+        .iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(v))
+        .map(|(_, t)| *t)
+        .ok_or_else(|| SettingsError::BadValue {
+            key: key.to_owned(),
+            value_hint: hint(v),
+            expected,
+        })
+}
+
+fn validate_path(key: &str, raw: &str) -> Result<PathBuf, SettingsError> {
+    check_no_control(key, raw)?;
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(SettingsError::EmptyValue {
+            key: key.to_owned(),
+        });
+    }
+    if v.chars().count() > MAX_PATH_CHARS {
+        return Err(SettingsError::TooLong {
+            key: key.to_owned(),
+            max: MAX_PATH_CHARS,
+        });
+    }
+    Ok(PathBuf::from(v))
+}
+
+fn host_with_port(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+#[derive(Default)]
+struct RawValues<'a> {
+    url: Option<&'a str>,
+    name: Option<&'a str>,
+    issuer: Option<&'a str>,
+    client_id: Option<&'a str>,
+    scope: Option<&'a str>,
+    mfa: Option<&'a str>,
+    flow: Option<&'a str>,
+    redirect_port: Option<&'a str>,
+    session_check: Option<&'a str>,
+    max_session_days: Option<&'a str>,
+    ca_file: Option<&'a str>,
+}
+
+impl HubSettings {
+    /// This hub's identity (normalized `url` + `client_id`).
+    pub fn id(&self) -> HubId {
+        HubId::compute(&self.url, &self.client_id)
+    }
+
+    /// The host as ASCII (punycode for international names), with `:port` when not the default.
+    pub fn display_host(&self) -> String {
+        host_with_port(&self.url)
+    }
+
+    /// True when the host name has an internationalized (punycode, `xn--`) label: the UI
+    /// then warns that the name uses international characters and shows the punycode.
+    pub fn host_is_international(&self) -> bool {
+        match self.url.host() {
+            Some(Host::Domain(d)) => d.split('.').any(|label| {
+                label
+                    .get(..4)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
+            }),
+            _ => false,
+        }
+    }
+
+    /// Validates key/value pairs (already percent-decoded) into a hub.
+    ///
+    /// Returns the hub and the unknown keys (made printable), which are reported and never
+    /// acted on. Checks, in this order: a key that looks like a secret (anywhere in the input);
+    /// keys given twice and keys not allowed in `ctx`, in input order; then the values, in the
+    /// order url, issuer, client_id, name, scope, mfa, flow, redirect_port, session_check,
+    /// max_session_days, ca_file. The first problem found is returned.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        ctx: Context,
+    ) -> Result<(HubSettings, Vec<String>), SettingsError> {
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+        if let Some((key, _)) = pairs.iter().find(|(key, _)| is_secret_key(key)) {
+            return Err(SettingsError::SecretParameter {
+                key: printable(key.trim(), 64),
+            });
+        }
+
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut unknown: Vec<String> = Vec::new();
+        let mut raw = RawValues::default();
+        for (key, value) in pairs {
+            let key = match ctx {
+                Context::HubsIni { .. } => key.trim().to_lowercase(),
+                Context::Link | Context::WellKnown => key.to_owned(),
+            };
+            if !seen.insert(key.clone()) {
+                return Err(SettingsError::Duplicate {
+                    key: printable(&key, 64),
+                });
+            }
+            let field = match classify(&key, &ctx) {
+                KeyClass::Known(field) => field,
+                KeyClass::NotHere => return Err(SettingsError::NotInLink { key }),
+                KeyClass::Unknown => {
+                    unknown.push(printable(&key, 64));
+                    continue;
+                }
+            };
+            let slot = match field {
+                Field::Url => &mut raw.url,
+                Field::Name => &mut raw.name,
+                Field::Issuer => &mut raw.issuer,
+                Field::ClientId => &mut raw.client_id,
+                Field::Scope => &mut raw.scope,
+                Field::Mfa => &mut raw.mfa,
+                Field::Flow => &mut raw.flow,
+                Field::RedirectPort => &mut raw.redirect_port,
+                Field::SessionCheck => &mut raw.session_check,
+                Field::MaxSessionDays => &mut raw.max_session_days,
+                Field::CaFile => &mut raw.ca_file,
+            };
+            *slot = Some(value);
+        }
+
+        let url_raw = raw.url.ok_or(SettingsError::MissingUrl)?;
+        let url = normalize_hub_url(validate_url("url", url_raw, UrlRole::Hub)?);
+
+        let issuer = match raw.issuer {
+            Some(v) => {
+                validate_url("issuer", v, UrlRole::Issuer)?;
+                v.trim_matches(' ').to_owned()
+            }
+            None => url_raw.trim_matches(' ').to_owned(),
+        };
+
+        let client_id = match raw.client_id {
+            Some(v) => validate_client_id(v)?,
+            None => DEFAULT_CLIENT_ID.to_owned(),
+        };
+
+        let name = match (raw.name, &ctx) {
+            (Some(v), _) => validate_name(v)?,
+            (None, Context::HubsIni { section_name }) => validate_name(section_name)?,
+            (None, _) => host_with_port(&url),
+        };
+
+        let scopes = match raw.scope {
+            Some(v) => validate_scopes(v)?,
+            None => DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+        };
+
+        let mfa_required = match raw.mfa {
+            Some(v) => parse_keyword(
+                "mfa",
+                v,
+                &[("required", true)],
+                "`required` (or leave `mfa` out)",
+            )?,
+            None => false,
+        };
+
+        let flow = match raw.flow {
+            Some(v) => parse_keyword(
+                "flow",
+                v,
+                &[("browser", Flow::Browser), ("device", Flow::Device)],
+                "`browser` or `device`",
+            )?,
+            None => Flow::Browser,
+        };
+
+        let redirect_port = match raw.redirect_port {
+            Some(v) => {
+                let port = parse_bounded(
+                    "redirect_port",
+                    v,
+                    1,
+                    65535,
+                    "a port number from 1 to 65535",
+                )?;
+                Some(u16::try_from(port).map_err(|_| SettingsError::BadValue {
+                    key: "redirect_port".to_owned(),
+                    value_hint: None,
+                    expected: "a port number from 1 to 65535",
+                })?)
+            }
+            None => None,
+        };
+
+        let session_check = match raw.session_check {
+            Some(v) => {
+                let check = validate_url("session_check", v, UrlRole::SessionCheck)?;
+                if check.origin() != url.origin() {
+                    return Err(SettingsError::OtherOrigin {
+                        session_check: check.origin().ascii_serialization(),
+                        hub: url.origin().ascii_serialization(),
+                    });
+                }
+                Some(check)
+            }
+            None => None,
+        };
+
+        let max_session_days = match raw.max_session_days {
+            Some(v) => parse_bounded(
+                "max_session_days",
+                v,
+                1,
+                MAX_SESSION_DAYS_LIMIT,
+                "a whole number of days from 1 to 3650",
+            )?,
+            None => DEFAULT_MAX_SESSION_DAYS,
+        };
+
+        let ca_file = match raw.ca_file {
+            Some(v) => Some(validate_path("ca_file", v)?),
+            None => None,
+        };
+
+        let settings = HubSettings {
+            url,
+            name,
+            issuer,
+            client_id,
+            scopes,
+            mfa_required,
+            flow,
+            redirect_port,
+            session_check,
+            max_session_days,
+            ca_file,
+        };
+        Ok((settings, unknown))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(pairs: &[(&str, &str)]) -> HubSettings {
+        HubSettings::from_pairs(pairs.iter().copied(), Context::Link)
+            .unwrap()
+            .0
+    }
+
+    fn err(pairs: &[(&str, &str)], ctx: Context) -> SettingsError {
+        HubSettings::from_pairs(pairs.iter().copied(), ctx).unwrap_err()
+    }
+
+    fn ini(section: &str) -> Context {
+        Context::HubsIni {
+            section_name: section.to_owned(),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let s = ok(&[("url", "https://hub.example.com")]);
+        assert_eq!(s.url.as_str(), "https://hub.example.com/");
+        assert_eq!(s.name, "hub.example.com");
+        assert_eq!(s.issuer, "https://hub.example.com");
+        assert_eq!(s.client_id, "hublink");
+        assert_eq!(s.scopes, ["openid", "profile", "email", "offline_access"]);
+        assert!(!s.mfa_required);
+        assert_eq!(s.flow, Flow::Browser);
+        assert_eq!(s.redirect_port, None);
+        assert_eq!(s.session_check, None);
+        assert_eq!(s.max_session_days, 30);
+        assert_eq!(s.ca_file, None);
+    }
+
+    #[test]
+    fn issuer_is_kept_byte_for_byte() {
+        let s = ok(&[
+            ("url", "https://hub.example.com"),
+            ("issuer", " https://Login.Example.com/realms/corp "),
+        ]);
+        assert_eq!(s.issuer, "https://Login.Example.com/realms/corp");
+    }
+
+    #[test]
+    fn scopes_get_openid_and_lose_duplicates() {
+        let s = ok(&[
+            ("url", "https://h.example/"),
+            ("scope", "profile  email profile"),
+        ]);
+        assert_eq!(s.scopes, ["openid", "profile", "email"]);
+        let s = ok(&[("url", "https://h.example/"), ("scope", "email openid")]);
+        assert_eq!(s.scopes, ["email", "openid"]);
+    }
+
+    #[test]
+    fn hubs_ini_context_keys_any_case_and_section_name() {
+        let (s, unknown) = HubSettings::from_pairs(
+            [
+                ("URL", "https://f.example.com/"),
+                ("Max_Session_Days", "7"),
+                ("CA_FILE", "/etc/ssl/x.pem"),
+                ("Colour", "red"),
+            ],
+            ini("Finance Hub"),
+        )
+        .unwrap();
+        assert_eq!(s.name, "Finance Hub");
+        assert_eq!(s.max_session_days, 7);
+        assert_eq!(s.ca_file, Some(PathBuf::from("/etc/ssl/x.pem")));
+        assert_eq!(unknown, ["colour"]);
+    }
+
+    #[test]
+    fn hubs_ini_name_key_wins_over_section() {
+        let (s, _) = HubSettings::from_pairs(
+            [("url", "https://f.example.com/"), ("name", "Finance")],
+            ini("fin"),
+        )
+        .unwrap();
+        assert_eq!(s.name, "Finance");
+    }
+
+    #[test]
+    fn link_context_refuses_ca_file_and_ignores_max_session_days() {
+        assert_eq!(
+            err(
+                &[("url", "https://h.example/"), ("ca_file", "/x.pem")],
+                Context::Link
+            ),
+            SettingsError::NotInLink {
+                key: "ca_file".into()
+            }
+        );
+        let (s, unknown) = HubSettings::from_pairs(
+            [("url", "https://h.example/"), ("max_session_days", "1")],
+            Context::Link,
+        )
+        .unwrap();
+        assert_eq!(s.max_session_days, 30);
+        assert_eq!(unknown, ["max_session_days"]);
+    }
+
+    #[test]
+    fn link_keys_are_case_sensitive() {
+        assert_eq!(
+            err(&[("URL", "https://h.example/")], Context::Link),
+            SettingsError::MissingUrl
+        );
+    }
+
+    #[test]
+    fn secrets_refused_everywhere_and_never_echoed() {
+        for ctx in [Context::Link, ini("x"), Context::WellKnown] {
+            let e = err(
+                &[("url", "https://h.example/"), ("Client-Secret", "hunter2")],
+                ctx,
+            );
+            assert_eq!(
+                e,
+                SettingsError::SecretParameter {
+                    key: "Client-Secret".into()
+                }
+            );
+            assert!(!e.to_string().contains("hunter2"));
+        }
+        for key in [
+            "session_token",
+            "db_password",
+            "x_api_key",
+            "PASSWORD",
+            "pwd",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in [
+            "session_check",
+            "client_id",
+            "redirect_port",
+            "max_session_days",
+            "ca_file",
+            "scope",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn max_session_days_bounds() {
+        assert_eq!(
+            err(
+                &[("url", "https://h.example/"), ("max_session_days", "0")],
+                ini("x")
+            ),
+            SettingsError::BadValue {
+                key: "max_session_days".into(),
+                value_hint: Some("0".into()),
+                expected: "a whole number of days from 1 to 3650"
+            }
+        );
+        assert!(matches!(
+            err(
+                &[("url", "https://h.example/"), ("max_session_days", "3651")],
+                ini("x")
+            ),
+            SettingsError::BadValue { .. }
+        ));
+        let (s, _) = HubSettings::from_pairs(
+            [("url", "https://h.example/"), ("max_session_days", "3650")],
+            ini("x"),
+        )
+        .unwrap();
+        assert_eq!(s.max_session_days, 3650);
+    }
+
+    #[test]
+    fn hub_id_is_stable_and_parses() {
+        let s = ok(&[("url", "https://hub.example.com/")]);
+        let id = s.id();
+        assert_eq!(id.as_str().len(), 16);
+        assert_eq!(HubId::parse(id.as_str()), Ok(id.clone()));
+        assert_eq!(id.to_string().parse::<HubId>(), Ok(id.clone()));
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, format!("\"{id}\""));
+        assert_eq!(serde_json::from_str::<HubId>(&json).unwrap(), id);
+        assert!(serde_json::from_str::<HubId>("\"ABCDEF0123456789\"").is_err());
+        assert_eq!(HubId::parse("abc"), Err(HubIdError::WrongLength { len: 3 }));
+        assert_eq!(
+            HubId::parse("0123456789abcdeg"),
+            Err(HubIdError::NotLowercaseHex)
+        );
+        // Known value: SHA-256("https://hub.example.com/\nhublink").
+        let mut h = Sha256::new();
+        h.update(b"https://hub.example.com/\nhublink");
+        let full: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(Some(id.as_str()), full.get(..16));
+        // Another client id is another hub.
+        let other = ok(&[("url", "https://hub.example.com/"), ("client_id", "other")]);
+        assert_ne!(other.id(), id);
+    }
+
+    #[test]
+    fn display_host_and_ports() {
+        assert_eq!(
+            ok(&[("url", "https://h.example:8443/x")]).display_host(),
+            "h.example:8443"
+        );
+        assert_eq!(
+            ok(&[("url", "https://h.example:443/x")]).display_host(),
+            "h.example"
+        );
+        assert_eq!(
+            ok(&[("url", "http://[::1]:8080/")]).display_host(),
+            "[::1]:8080"
+        );
+    }
+
+    #[test]
+    fn flow_display_and_serde() {
+        assert_eq!(Flow::Device.to_string(), "device");
+        assert_eq!(Flow::default(), Flow::Browser);
+        assert_eq!(
+            serde_json::to_string(&Flow::Browser).unwrap(),
+            "\"browser\""
+        );
+    }
+
+    #[test]
+    fn every_error_has_a_key_or_none_and_a_next_step() {
+        let e = SettingsError::OtherOrigin {
+            session_check: "https://a".into(),
+            hub: "https://b".into(),
+        };
+        assert_eq!(e.key(), Some("session_check"));
+        assert!(!e.next_step().is_empty());
+        assert_eq!(SettingsError::MissingUrl.key(), Some("url"));
+    }
+
+    #[test]
+    fn printable_hides_invisible_and_cuts() {
+        assert_eq!(printable("a\u{202E}b\nc", 10), "a\u{FFFD}b\u{FFFD}c");
+        assert_eq!(printable("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn split_scheme_cases() {
+        assert_eq!(split_scheme("https://x"), Some("https"));
+        assert_eq!(split_scheme("localhost:8080/x"), None);
+        assert_eq!(split_scheme("/x:y"), None);
+        assert_eq!(split_scheme("no-colon"), None);
+    }
+
+    #[test]
+    fn bad_values_never_echo_long_or_odd_values() {
+        let e = err(
+            &[
+                ("url", "https://h.example/"),
+                ("flow", "eyJhbGciOiJIUzI1NiJ9.payload.sig"),
+            ],
+            Context::Link,
+        );
+        assert_eq!(
+            e,
+            SettingsError::BadValue {
+                key: "flow".into(),
+                value_hint: None,
+                expected: "`browser` or `device`"
+            }
+        );
+        assert!(!e.to_string().contains("eyJ"));
+    }
+}

@@ -1,0 +1,408 @@
+//! Where sessions live: the OS keyring, one logical entry per hub.
+//!
+//! Rules:
+//! - every keyring call has a timeout (Secret Service backends can hang forever);
+//! - "not found" is `Ok(None)`, never an error;
+//! - any size works on every OS: values longer than [`CHUNK_CHARS`] are split over several
+//!   entries (Windows Credential Manager stops at 2,560 bytes of UTF-16);
+//! - no keyring is a hard failure (exit 6) unless the user opted into the plain-file store with
+//!   `HUBLINK_INSECURE_STORAGE=1`. We fail closed where gh falls back silently.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::secret::Secret;
+
+/// The keyring service name under which Hublink stores its entries.
+pub const SERVICE: &str = "hublink";
+/// Characters per keyring entry: 1,000 UTF-16 code units stay under Credential Manager's
+/// 2,560-byte blob limit whatever the characters are.
+pub const CHUNK_CHARS: usize = 1000;
+const CHUNK_HEADER: &str = "hublink-chunks:v1:";
+const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A place for secrets, keyed by hub identity.
+pub trait SecretStore: Send + Sync {
+    fn get(&self, key: &str) -> Result<Option<Secret>>;
+    fn set(&self, key: &str, value: &Secret) -> Result<()>;
+    /// Deleting what is not there is not an error.
+    fn delete(&self, key: &str) -> Result<()>;
+    /// Human words for where secrets go ("the system keyring", …).
+    fn describe(&self) -> String;
+    /// True for the plain-file store, which every command warns about.
+    fn is_insecure(&self) -> bool {
+        false
+    }
+}
+
+/// A store of short string values (one platform entry each). The keyring implements it; tests
+/// use [`MemoryEntries`].
+pub trait Entries: Send + Sync {
+    fn get(&self, name: &str) -> Result<Option<String>>;
+    fn set(&self, name: &str, value: &str) -> Result<()>;
+    fn delete(&self, name: &str) -> Result<()>;
+}
+
+/// Splits values over as many [`Entries`] as they need.
+pub struct Chunked<E> {
+    entries: E,
+    describe: String,
+}
+
+impl<E: Entries> Chunked<E> {
+    pub fn new(entries: E, describe: impl Into<String>) -> Self {
+        Chunked { entries, describe: describe.into() }
+    }
+
+    fn chunk_name(key: &str, i: usize) -> String {
+        format!("{key}#{i}")
+    }
+
+    fn chunk_count(header: &str) -> Option<usize> {
+        header.strip_prefix(CHUNK_HEADER)?.parse().ok()
+    }
+}
+
+impl<E: Entries> SecretStore for Chunked<E> {
+    fn get(&self, key: &str) -> Result<Option<Secret>> {
+        let Some(head) = self.entries.get(key)? else { return Ok(None) };
+        let head = Secret::new(head);
+        let Some(n) = Self::chunk_count(head.expose()) else { return Ok(Some(head)) };
+        let mut whole = String::new();
+        for i in 1..=n {
+            match self.entries.get(&Self::chunk_name(key, i))? {
+                Some(part) => whole.push_str(Secret::new(part).expose()),
+                None => {
+                    // A partial write from a crash: treat it as no session rather than as garbage.
+                    tracing::warn!(key, missing = i, of = n, "stored session is incomplete; ignoring it");
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(Secret::new(whole)))
+    }
+
+    fn set(&self, key: &str, value: &Secret) -> Result<()> {
+        let old_chunks = self.entries.get(key)?.and_then(|h| Self::chunk_count(&h)).unwrap_or(0);
+        let chars: Vec<char> = value.expose().chars().collect();
+        let new_chunks = if chars.len() <= CHUNK_CHARS {
+            self.entries.set(key, value.expose())?;
+            0
+        } else {
+            let parts: Vec<Secret> =
+                chars.chunks(CHUNK_CHARS).map(|c| Secret::new(c.iter().collect::<String>())).collect();
+            // Chunks first, header last: a crash in between leaves the old header pointing at
+            // chunks that fail to parse as a session, which reads as "sign in again".
+            for (i, part) in parts.iter().enumerate() {
+                self.entries.set(&Self::chunk_name(key, i + 1), part.expose())?;
+            }
+            self.entries.set(key, &format!("{CHUNK_HEADER}{}", parts.len()))?;
+            parts.len()
+        };
+        for i in new_chunks + 1..=old_chunks {
+            self.entries.delete(&Self::chunk_name(key, i))?;
+        }
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        let chunks = self.entries.get(key)?.and_then(|h| Self::chunk_count(&h)).unwrap_or(0);
+        for i in 1..=chunks {
+            self.entries.delete(&Self::chunk_name(key, i))?;
+        }
+        self.entries.delete(key)
+    }
+
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+}
+
+/// The OS keyring through the `keyring` crate (Secret Service, Keychain, Credential Manager).
+pub struct KeyringEntries;
+
+impl KeyringEntries {
+    fn call<T: Send + 'static>(
+        name: &str,
+        op: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let name = name.to_owned();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let result = keyring::Entry::new(SERVICE, &name).and_then(|e| op(&e));
+            let _ = tx.send(result);
+        });
+        match rx.recv_timeout(KEYRING_TIMEOUT) {
+            Ok(r) => r.map_err(keyring_error),
+            Err(_) => Err(Error::StorageUnavailable {
+                reason: format!("the system keyring did not answer within {} s", KEYRING_TIMEOUT.as_secs()),
+            }),
+        }
+    }
+}
+
+fn keyring_error(e: keyring::Error) -> Error {
+    // Display only: the Debug form of BadEncoding would print the stored bytes.
+    let reason = match &e {
+        keyring::Error::PlatformFailure(inner) => format!("the system keyring is not reachable ({inner})"),
+        keyring::Error::NoStorageAccess(inner) => format!("the system keyring is locked or refused access ({inner})"),
+        keyring::Error::BadEncoding(_) => "a stored entry is not text".to_owned(),
+        other => other.to_string(),
+    };
+    Error::StorageUnavailable { reason }
+}
+
+impl Entries for KeyringEntries {
+    fn get(&self, name: &str) -> Result<Option<String>> {
+        Self::call(name, |e| match e.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(other) => Err(other),
+        })
+    }
+
+    fn set(&self, name: &str, value: &str) -> Result<()> {
+        let value = Secret::new(value);
+        Self::call(name, move |e| e.set_password(value.expose()))
+    }
+
+    fn delete(&self, name: &str) -> Result<()> {
+        Self::call(name, |e| match e.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(other) => Err(other),
+        })
+    }
+}
+
+/// Plain files under `HUBLINK_HOME/insecure-secrets/`, mode 0600. Only with the explicit
+/// `HUBLINK_INSECURE_STORAGE=1` opt-in, and announced on every command.
+pub struct FileEntries {
+    dir: PathBuf,
+}
+
+impl FileEntries {
+    pub fn new(dir: PathBuf) -> Self {
+        FileEntries { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        self.dir.join(format!("{safe}.secret"))
+    }
+}
+
+impl Entries for FileEntries {
+    fn get(&self, name: &str) -> Result<Option<String>> {
+        let path = self.path(name);
+        match std::fs::read_to_string(&path) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    fn set(&self, name: &str, value: &str) -> Result<()> {
+        fsutil::write_atomic(&self.path(name), value.as_bytes())
+    }
+
+    fn delete(&self, name: &str) -> Result<()> {
+        let path = self.path(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+}
+
+struct InsecureFileStore(Chunked<FileEntries>);
+
+impl SecretStore for InsecureFileStore {
+    fn get(&self, key: &str) -> Result<Option<Secret>> {
+        self.0.get(key)
+    }
+    fn set(&self, key: &str, value: &Secret) -> Result<()> {
+        self.0.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<()> {
+        self.0.delete(key)
+    }
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+    fn is_insecure(&self) -> bool {
+        true
+    }
+}
+
+/// In-memory entries, for tests of the logic above. Never used in production wiring.
+#[derive(Default)]
+pub struct MemoryEntries {
+    map: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+}
+
+impl MemoryEntries {
+    pub fn names(&self) -> Vec<String> {
+        self.map.lock().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    }
+}
+
+impl Entries for MemoryEntries {
+    fn get(&self, name: &str) -> Result<Option<String>> {
+        Ok(self.map.lock().map_err(|_| Error::Internal("memory store poisoned".into()))?.get(name).cloned())
+    }
+    fn set(&self, name: &str, value: &str) -> Result<()> {
+        self.map
+            .lock()
+            .map_err(|_| Error::Internal("memory store poisoned".into()))?
+            .insert(name.to_owned(), value.to_owned());
+        Ok(())
+    }
+    fn delete(&self, name: &str) -> Result<()> {
+        self.map.lock().map_err(|_| Error::Internal("memory store poisoned".into()))?.remove(name);
+        Ok(())
+    }
+}
+
+impl<E: Entries> Entries for Arc<E> {
+    fn get(&self, name: &str) -> Result<Option<String>> {
+        (**self).get(name)
+    }
+    fn set(&self, name: &str, value: &str) -> Result<()> {
+        (**self).set(name, value)
+    }
+    fn delete(&self, name: &str) -> Result<()> {
+        (**self).delete(name)
+    }
+}
+
+/// The production choice: the OS keyring, or — only when `insecure_allowed` and the keyring
+/// is unusable — plain files. The keyring is probed once, lazily, so commands that never touch
+/// secrets (`list`, `link`, `hubs check`) work without one.
+pub struct SystemStore {
+    insecure_dir: PathBuf,
+    insecure_allowed: bool,
+    chosen: std::sync::OnceLock<std::result::Result<Arc<dyn SecretStore>, String>>,
+}
+
+impl SystemStore {
+    pub fn new(insecure_dir: PathBuf, insecure_allowed: bool) -> Self {
+        SystemStore { insecure_dir, insecure_allowed, chosen: std::sync::OnceLock::new() }
+    }
+
+    fn inner(&self) -> Result<Arc<dyn SecretStore>> {
+        let chosen = self.chosen.get_or_init(|| {
+            let keyring = Chunked::new(KeyringEntries, "the system keyring");
+            match keyring.entries.get("__hublink_probe__") {
+                Ok(_) => Ok(Arc::new(keyring) as Arc<dyn SecretStore>),
+                Err(Error::StorageUnavailable { reason }) if self.insecure_allowed => {
+                    tracing::warn!(%reason, "no usable keyring; storing sessions in plain files as HUBLINK_INSECURE_STORAGE=1 allows");
+                    Ok(Arc::new(InsecureFileStore(Chunked::new(
+                        FileEntries::new(self.insecure_dir.clone()),
+                        format!("plain files in {} (HUBLINK_INSECURE_STORAGE=1)", self.insecure_dir.display()),
+                    ))) as Arc<dyn SecretStore>)
+                }
+                Err(Error::StorageUnavailable { reason }) => Err(reason),
+                Err(other) => Err(other.cause()),
+            }
+        });
+        chosen.clone().map_err(|reason| Error::StorageUnavailable { reason })
+    }
+}
+
+impl SecretStore for SystemStore {
+    fn get(&self, key: &str) -> Result<Option<Secret>> {
+        self.inner()?.get(key)
+    }
+    fn set(&self, key: &str, value: &Secret) -> Result<()> {
+        self.inner()?.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<()> {
+        self.inner()?.delete(key)
+    }
+    fn describe(&self) -> String {
+        match self.inner() {
+            Ok(s) => s.describe(),
+            Err(e) => format!("none ({})", e.cause()),
+        }
+    }
+    fn is_insecure(&self) -> bool {
+        self.inner().map(|s| s.is_insecure()).unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (Arc<MemoryEntries>, Chunked<Arc<MemoryEntries>>) {
+        let m = Arc::new(MemoryEntries::default());
+        (m.clone(), Chunked::new(m, "memory"))
+    }
+
+    #[test]
+    fn missing_is_none() {
+        let (_, s) = store();
+        assert!(s.get("abc").unwrap().is_none());
+        s.delete("abc").unwrap();
+    }
+
+    #[test]
+    fn small_values_use_one_entry() {
+        let (m, s) = store();
+        s.set("hub", &Secret::new("{\"a\":1}")).unwrap();
+        assert_eq!(m.names(), vec!["hub"]);
+        assert_eq!(s.get("hub").unwrap().unwrap().expose(), "{\"a\":1}");
+    }
+
+    #[test]
+    fn any_size_round_trips_and_each_entry_fits_credential_manager() {
+        let (m, s) = store();
+        // Non-ASCII characters count double in UTF-16; make sure the limit is by characters.
+        let big: String = "ä€x".repeat(3000);
+        s.set("hub", &Secret::new(big.clone())).unwrap();
+        assert_eq!(s.get("hub").unwrap().unwrap().expose(), big);
+        for name in m.names() {
+            let v = m.get(&name).unwrap().unwrap();
+            assert!(v.encode_utf16().count() * 2 <= 2560, "{name} is too big for Credential Manager");
+        }
+        assert_eq!(m.names().len(), 1 + 9);
+    }
+
+    #[test]
+    fn shrinking_removes_surplus_chunks_and_delete_removes_all() {
+        let (m, s) = store();
+        s.set("hub", &Secret::new("x".repeat(5 * CHUNK_CHARS))).unwrap();
+        assert_eq!(m.names().len(), 6);
+        s.set("hub", &Secret::new("y".repeat(2 * CHUNK_CHARS))).unwrap();
+        assert_eq!(m.names().len(), 3);
+        assert_eq!(s.get("hub").unwrap().unwrap().expose(), "y".repeat(2 * CHUNK_CHARS));
+        s.set("hub", &Secret::new("small")).unwrap();
+        assert_eq!(m.names(), vec!["hub"]);
+        s.set("hub", &Secret::new("z".repeat(3 * CHUNK_CHARS))).unwrap();
+        s.delete("hub").unwrap();
+        assert!(m.names().is_empty());
+    }
+
+    #[test]
+    fn missing_chunk_reads_as_no_session() {
+        let (m, s) = store();
+        s.set("hub", &Secret::new("x".repeat(3 * CHUNK_CHARS))).unwrap();
+        m.delete("hub#2").unwrap();
+        assert!(s.get("hub").unwrap().is_none());
+    }
+
+    #[test]
+    fn file_entries_are_private_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Chunked::new(FileEntries::new(dir.path().join("insecure")), "files");
+        s.set("0123abcd", &Secret::new("t".repeat(2500))).unwrap();
+        assert_eq!(s.get("0123abcd").unwrap().unwrap().len(), 2500);
+        s.delete("0123abcd").unwrap();
+        assert!(s.get("0123abcd").unwrap().is_none());
+    }
+}
