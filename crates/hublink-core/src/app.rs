@@ -43,7 +43,11 @@ impl Parts {
         let paths = Paths::from_env()?;
         let insecure = std::env::var("HUBLINK_INSECURE_STORAGE").is_ok_and(|v| v == "1");
         Ok(Parts {
-            store: Arc::new(SystemStore::new(paths.insecure_secrets(), insecure)),
+            store: Arc::new(SystemStore::new(
+                crate::store::service_name(paths.custom_home.then_some(paths.home.as_path())),
+                paths.insecure_secrets(),
+                insecure,
+            )),
             browser: Arc::new(SystemBrowser::from_env()),
             ini_dirs: catalog::hubs_ini_dirs(),
             insecure_storage_allowed: insecure,
@@ -327,6 +331,7 @@ impl Hublink {
             refresh_token: tokens.refresh_token,
             id_token: tokens.id_token,
             expires_at: tokens.expires_at,
+            obtained_at: Some(now),
             signed_in_at: now,
             user: user.clone(),
             issuer: idp.issuer.clone(),
@@ -397,12 +402,12 @@ impl Hublink {
             return Ok(session);
         }
         let _lock = FileLock::acquire(&self.inner.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await?;
-        let mut session = self.usable_session(hub).await?;
-        if !session.needs_refresh(OffsetDateTime::now_utc()) {
-            tracing::debug!(hub = %hub.settings.name, "another process refreshed the session");
-            return Ok(session);
+        let mut current = self.usable_session(hub).await?;
+        if current.obtained_at != session.obtained_at {
+            tracing::debug!(hub = %hub.settings.name, "another process refreshed the session meanwhile");
+            return Ok(current);
         }
-        let Some(refresh_token) = session.refresh_token.clone() else {
+        let Some(refresh_token) = current.refresh_token.clone() else {
             return Err(Error::SignInRequired {
                 hub: hub.settings.name.clone(),
                 reason: "the session expired and the identity provider gave no refresh token".into(),
@@ -417,15 +422,16 @@ impl Hublink {
             }
         };
         let (tokens, _) = idp.refresh(&hub.settings.name, &refresh_token).await?;
-        session.access_token = tokens.access_token;
-        session.refresh_token = tokens.refresh_token.or(session.refresh_token);
-        session.id_token = tokens.id_token.or(session.id_token);
-        session.expires_at = tokens.expires_at;
-        self.save_session(hub, &session).await?;
-        let expires_at = session.expires_at;
+        current.access_token = tokens.access_token;
+        current.refresh_token = tokens.refresh_token.or(current.refresh_token);
+        current.id_token = tokens.id_token.or(current.id_token);
+        current.expires_at = tokens.expires_at;
+        current.obtained_at = Some(OffsetDateTime::now_utc());
+        self.save_session(hub, &current).await?;
+        let expires_at = current.expires_at;
         self.registry().update(|d| d.sessions.entry(hub.id.clone()).or_default().expires_at = expires_at)?;
         tracing::info!(hub = %hub.settings.name, "session refreshed");
-        Ok(session)
+        Ok(current)
     }
 
     /// A valid access token for `hub`, refreshed silently when needed.
@@ -509,12 +515,13 @@ impl Hublink {
 
     async fn revoke(&self, hub: &Hub, session: &StoredSession) -> Result<bool> {
         let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
+        // The refresh token first: revoking it ends the whole grant at most providers.
         if let Some(rt) = &session.refresh_token
-            && !idp.revoke(oidc::revocable_refresh(rt)).await?
+            && !idp.revoke(rt, oidc::TokenHint::Refresh).await?
         {
             return Ok(false);
         }
-        idp.revoke(oidc::revocable_access(&session.access_token)).await
+        idp.revoke(&session.access_token, oidc::TokenHint::Access).await
     }
 
     async fn forget(&self, hub: &Hub) -> Result<()> {

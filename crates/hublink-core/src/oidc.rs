@@ -8,11 +8,11 @@ use std::time::Duration;
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
     CoreDeviceAuthorizationResponse, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
-    CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreRevocableToken,
+    CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType,
     CoreSubjectIdentifierType, CoreTokenResponse,
 };
 use openidconnect::{
-    AccessToken, AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, DeviceAuthorizationUrl,
+    AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, DeviceAuthorizationUrl,
     EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpClientError, IssuerUrl, Nonce, OAuth2TokenResponse,
     PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError,
     RevocationUrl, Scope, TokenResponse, reqwest,
@@ -257,29 +257,44 @@ impl Idp {
     }
 
     /// Revoke a token (RFC 7009). `Ok(false)` when the provider offers no revocation.
-    pub async fn revoke(&self, token: CoreRevocableToken) -> Result<bool> {
-        let Some(endpoint) = self.revocation_endpoint.clone() else {
+    ///
+    /// Written out here rather than through `oauth2::Client::revoke_token`, which refuses any
+    /// `http:` endpoint — including the loopback identity providers PRODUCT.md allows for
+    /// development and tests. The request is the RFC's: a form POST of the token, its type
+    /// hint and (public client) our client_id; 200 means revoked or already invalid.
+    pub async fn revoke(&self, token: &Secret, hint: TokenHint) -> Result<bool> {
+        let Some(endpoint) = &self.revocation_endpoint else {
             return Ok(false);
         };
-        let client = self.client.clone().set_revocation_url(endpoint);
-        let request = client
-            .revoke_token(token)
-            .map_err(|e| Error::Discovery { issuer: self.issuer.clone(), detail: e.to_string() })?;
-        request.request_async(&self.http).await.map_err(|e| match e {
-            RequestTokenError::ServerResponse(r) => {
-                let v = serde_json::to_value(&r).unwrap_or_default();
-                Error::IdpRefused {
-                    error: v["error"].as_str().unwrap_or("unknown").to_owned(),
-                    description: v["error_description"].as_str().map(str::to_owned),
-                }
-            }
-            RequestTokenError::Request(HttpClientError::Reqwest(r)) => {
-                http::classify(&*r, "the identity provider's revocation endpoint", None)
-            }
-            other => Error::Protocol(format!("revocation failed: {}", short_error(&other))),
-        })?;
-        Ok(true)
+        let url = endpoint.url();
+        let hint = match hint {
+            TokenHint::Access => "access_token",
+            TokenHint::Refresh => "refresh_token",
+        };
+        let response = self
+            .http
+            .post(url.clone())
+            .form(&[("token", token.expose()), ("token_type_hint", hint), ("client_id", self.client.client_id().as_str())])
+            .send()
+            .await
+            .map_err(|e| http::classify(&e, "the identity provider's revocation endpoint", Some(url)))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(true);
+        }
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        Err(Error::IdpRefused {
+            error: body["error"].as_str().map(str::to_owned).unwrap_or_else(|| format!("HTTP {status}")),
+            description: body["error_description"].as_str().map(str::to_owned),
+        })
     }
+}
+
+/// Which token [`Idp::revoke`] is given.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenHint {
+    Access,
+    Refresh,
 }
 
 /// Ask the hub whether it accepts the session: GET `url` with the bearer token. 2xx accepts;
@@ -319,14 +334,6 @@ fn tokens_of(r: &CoreTokenResponse) -> Tokens {
             .and_then(|d| time::Duration::try_from(d).ok())
             .map(|d| OffsetDateTime::now_utc() + d),
     }
-}
-
-pub fn revocable_access(t: &Secret) -> CoreRevocableToken {
-    CoreRevocableToken::AccessToken(AccessToken::new(t.expose().to_owned()))
-}
-
-pub fn revocable_refresh(t: &Secret) -> CoreRevocableToken {
-    CoreRevocableToken::RefreshToken(RefreshToken::new(t.expose().to_owned()))
 }
 
 fn discovery_error(issuer: &str, e: openidconnect::DiscoveryError<HttpClientError<reqwest::Error>>) -> Error {

@@ -7,22 +7,24 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub home: PathBuf,
+    /// True when `HUBLINK_HOME` chose the folder (it then gets its own keyring namespace).
+    pub custom_home: bool,
 }
 
 impl Paths {
     /// `HUBLINK_HOME`, else the OS config folder + `hublink`.
     pub fn from_env() -> Result<Paths> {
         if let Some(home) = std::env::var_os("HUBLINK_HOME").filter(|h| !h.is_empty()) {
-            return Ok(Paths { home: PathBuf::from(home) });
+            return Ok(Paths { home: PathBuf::from(home), custom_home: true });
         }
         let base = dirs::config_dir().ok_or_else(|| {
             Error::Internal("this system has no per-user configuration folder; set HUBLINK_HOME".into())
         })?;
-        Ok(Paths { home: base.join("hublink") })
+        Ok(Paths { home: base.join("hublink"), custom_home: false })
     }
 
     pub fn at(home: impl Into<PathBuf>) -> Paths {
-        Paths { home: home.into() }
+        Paths { home: home.into(), custom_home: true }
     }
 
     pub fn registry(&self) -> PathBuf {

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::secret::Secret;
 
 /// Refresh this long before the access token expires, so a token handed out is still good
-/// when it arrives.
+/// when it arrives — or a quarter of the token's lifetime, when that is shorter.
 pub const REFRESH_MARGIN: time::Duration = time::Duration::seconds(30);
 
 /// Everything about one hub's session; the whole value lives in the secret store.
@@ -20,6 +20,10 @@ pub struct StoredSession {
     pub id_token: Option<Secret>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    /// When the current access token was obtained (sign-in or refresh). Also tells a process
+    /// that waited for the refresh lock whether another one refreshed meanwhile.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub obtained_at: Option<OffsetDateTime>,
     /// When the user last signed in interactively; `max_session_days` counts from here.
     #[serde(with = "time::serde::rfc3339")]
     pub signed_in_at: OffsetDateTime,
@@ -32,7 +36,12 @@ pub struct StoredSession {
 
 impl StoredSession {
     pub fn needs_refresh(&self, now: OffsetDateTime) -> bool {
-        self.expires_at.is_some_and(|e| e - REFRESH_MARGIN <= now)
+        let Some(expires_at) = self.expires_at else { return false };
+        let margin = match self.obtained_at {
+            Some(obtained) => REFRESH_MARGIN.min((expires_at - obtained) / 4),
+            None => REFRESH_MARGIN,
+        };
+        expires_at - margin <= now
     }
 
     pub fn to_secret(&self) -> Secret {
@@ -83,6 +92,7 @@ mod tests {
             refresh_token: Some(Secret::new("rt-456")),
             id_token: None,
             expires_at: Some(OffsetDateTime::UNIX_EPOCH + time::Duration::hours(1)),
+            obtained_at: Some(OffsetDateTime::UNIX_EPOCH),
             signed_in_at: OffsetDateTime::UNIX_EPOCH,
             user: "alice".into(),
             issuer: "https://login.example.com".into(),
@@ -108,5 +118,15 @@ mod tests {
         assert!(!s.needs_refresh(exp - time::Duration::minutes(5)));
         assert!(s.needs_refresh(exp - time::Duration::seconds(10)));
         assert!(s.needs_refresh(exp + time::Duration::seconds(10)));
+    }
+
+    #[test]
+    fn short_lived_tokens_are_not_refreshed_at_once() {
+        let mut s = session();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        s.obtained_at = Some(now);
+        s.expires_at = Some(now + time::Duration::seconds(8));
+        assert!(!s.needs_refresh(now + time::Duration::seconds(1)), "margin is a quarter of 8 s");
+        assert!(s.needs_refresh(now + time::Duration::seconds(7)));
     }
 }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::secret::Secret;
 
-/// The keyring service name under which Hublink stores its entries.
+/// The keyring service name under which Hublink stores its entries (see [`service_name`]).
 pub const SERVICE: &str = "hublink";
 /// Characters per keyring entry: 1,000 UTF-16 code units stay under Credential Manager's
 /// 2,560-byte blob limit whatever the characters are.
@@ -122,18 +122,40 @@ impl<E: Entries> SecretStore for Chunked<E> {
     }
 }
 
+/// The keyring service for a Hublink home: `hublink` for the default home, `hublink:<hash>`
+/// for a `HUBLINK_HOME` of its own, so that two homes (profiles, test runs) never share or
+/// overwrite each other's sessions.
+pub fn service_name(custom_home: Option<&std::path::Path>) -> String {
+    use sha2::Digest;
+    match custom_home {
+        None => SERVICE.to_owned(),
+        Some(home) => {
+            let digest = sha2::Sha256::digest(home.to_string_lossy().as_bytes());
+            let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+            format!("{SERVICE}:{hex}")
+        }
+    }
+}
+
 /// The OS keyring through the `keyring` crate (Secret Service, Keychain, Credential Manager).
-pub struct KeyringEntries;
+pub struct KeyringEntries {
+    service: String,
+}
 
 impl KeyringEntries {
+    pub fn new(service: String) -> Self {
+        KeyringEntries { service }
+    }
+
     fn call<T: Send + 'static>(
+        &self,
         name: &str,
         op: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
     ) -> Result<T> {
-        let name = name.to_owned();
+        let (service, name) = (self.service.clone(), name.to_owned());
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let result = keyring::Entry::new(SERVICE, &name).and_then(|e| op(&e));
+            let result = keyring::Entry::new(&service, &name).and_then(|e| op(&e));
             let _ = tx.send(result);
         });
         match rx.recv_timeout(KEYRING_TIMEOUT) {
@@ -158,7 +180,7 @@ fn keyring_error(e: keyring::Error) -> Error {
 
 impl Entries for KeyringEntries {
     fn get(&self, name: &str) -> Result<Option<String>> {
-        Self::call(name, |e| match e.get_password() {
+        self.call(name, |e| match e.get_password() {
             Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(other) => Err(other),
@@ -167,11 +189,11 @@ impl Entries for KeyringEntries {
 
     fn set(&self, name: &str, value: &str) -> Result<()> {
         let value = Secret::new(value);
-        Self::call(name, move |e| e.set_password(value.expose()))
+        self.call(name, move |e| e.set_password(value.expose()))
     }
 
     fn delete(&self, name: &str) -> Result<()> {
-        Self::call(name, |e| match e.delete_credential() {
+        self.call(name, |e| match e.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(other) => Err(other),
         })
@@ -284,19 +306,20 @@ impl<E: Entries> Entries for Arc<E> {
 /// is unusable — plain files. The keyring is probed once, lazily, so commands that never touch
 /// secrets (`list`, `link`, `hubs check`) work without one.
 pub struct SystemStore {
+    service: String,
     insecure_dir: PathBuf,
     insecure_allowed: bool,
     chosen: std::sync::OnceLock<std::result::Result<Arc<dyn SecretStore>, String>>,
 }
 
 impl SystemStore {
-    pub fn new(insecure_dir: PathBuf, insecure_allowed: bool) -> Self {
-        SystemStore { insecure_dir, insecure_allowed, chosen: std::sync::OnceLock::new() }
+    pub fn new(service: String, insecure_dir: PathBuf, insecure_allowed: bool) -> Self {
+        SystemStore { service, insecure_dir, insecure_allowed, chosen: std::sync::OnceLock::new() }
     }
 
     fn inner(&self) -> Result<Arc<dyn SecretStore>> {
         let chosen = self.chosen.get_or_init(|| {
-            let keyring = Chunked::new(KeyringEntries, "the system keyring");
+            let keyring = Chunked::new(KeyringEntries::new(self.service.clone()), "the system keyring");
             match keyring.entries.get("__hublink_probe__") {
                 Ok(_) => Ok(Arc::new(keyring) as Arc<dyn SecretStore>),
                 Err(Error::StorageUnavailable { reason }) if self.insecure_allowed => {
@@ -342,6 +365,14 @@ mod tests {
     fn store() -> (Arc<MemoryEntries>, Chunked<Arc<MemoryEntries>>) {
         let m = Arc::new(MemoryEntries::default());
         (m.clone(), Chunked::new(m, "memory"))
+    }
+
+    #[test]
+    fn each_home_has_its_own_keyring_service() {
+        assert_eq!(service_name(None), "hublink");
+        let a = service_name(Some(std::path::Path::new("/tmp/a")));
+        assert!(a.starts_with("hublink:") && a.len() == "hublink:".len() + 12, "{a}");
+        assert_ne!(a, service_name(Some(std::path::Path::new("/tmp/b"))));
     }
 
     #[test]
