@@ -1,0 +1,130 @@
+// Shared by the integration suites: run the real `hublink` binary in an isolated environment
+// (temp HUBLINK_HOME and hubs.ini folder; the real keyring of tests/with-keyring.sh; headless
+// Chromium as HUBLINK_BROWSER) against the real test IdP started in-process.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const BIN = process.env.HUBLINK_BIN ?? path.resolve(here, '../../target/debug/hublink');
+export const SIGNIN = path.resolve(here, '../browser/signin.mjs');
+export const DEVICE = path.resolve(here, '../browser/device.mjs');
+export const RECORD_URL = path.resolve(here, 'record-url.sh');
+
+export const ALICE = { user: 'alice', password: 'alice-pass', totp: 'ALICEALICEALICEALICEALICEALICE23' };
+export const BOB = { user: 'bob', password: 'bob-pass', totp: 'BOBBOBBOBBOBBOBBOBBOBBOBBOBBOB23' };
+export const CAROL = { user: 'carol', password: 'carol-pass', totp: '' };
+
+/** A fresh, isolated user: its own Hublink home, hubs.ini folder and browser identity. */
+export function newUser(name = 'user') {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `hublink-${name}-`));
+  const home = path.join(root, 'home');
+  const hubsDir = path.join(root, 'hubs');
+  fs.mkdirSync(hubsDir, { recursive: true });
+  const env = {
+    ...process.env,
+    HUBLINK_HOME: home,
+    HUBLINK_HUBS_DIR: hubsDir,
+    HUBLINK_BROWSER: SIGNIN,
+    HUBLINK_TEST_BROWSER_LOG: path.join(root, 'browser.log'),
+    HUBLINK_LOG: process.env.HUBLINK_LOG ?? 'hublink=warn',
+  };
+  delete env.HUBLINK_INSECURE_STORAGE;
+  const user = {
+    root,
+    home,
+    hubsDir,
+    env,
+    as(person, action = 'approve') {
+      Object.assign(env, {
+        HUBLINK_TEST_USER: person.user,
+        HUBLINK_TEST_PASSWORD: person.password,
+        HUBLINK_TEST_TOTP_SECRET: person.totp,
+        HUBLINK_TEST_ACTION: action,
+      });
+      return user;
+    },
+    run(args, opts = {}) {
+      return run(args, { ...opts, env: { ...env, ...(opts.env ?? {}) } });
+    },
+    spawn(args, opts = {}) {
+      return start(args, { ...opts, env: { ...env, ...(opts.env ?? {}) } });
+    },
+    browserLog() {
+      try {
+        return fs.readFileSync(env.HUBLINK_TEST_BROWSER_LOG, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  };
+  return user;
+}
+
+/** Start `hublink args…`; resolves with {code, stdout, stderr} when it exits. */
+export function start(args, { env, input, timeoutMs = 90_000 } = {}) {
+  const child = spawn(BIN, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const listeners = [];
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    for (const l of listeners) l(stderr);
+  });
+  if (input !== undefined) child.stdin.end(input);
+  else child.stdin.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return {
+    child,
+    done,
+    /** Wait until stderr matches `re`; resolves with the match. */
+    waitForStderr(re, ms = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = (text) => {
+          const m = text.match(re);
+          if (m) {
+            clearTimeout(t);
+            resolve(m);
+            return true;
+          }
+          return false;
+        };
+        const t = setTimeout(() => reject(new Error(`stderr never matched ${re}:\n${stderr}`)), ms);
+        if (!check(stderr)) listeners.push(check);
+      });
+    },
+  };
+}
+
+export function run(args, opts) {
+  return start(args, opts).done;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function linkFor(idp, extra = {}) {
+  const params = new URLSearchParams({
+    url: idp.hubUrl,
+    name: 'Demo Hub',
+    issuer: idp.issuer,
+    mfa: 'required',
+    session_check: idp.sessionCheckUrl,
+    ...extra,
+  });
+  return `hublink://add?${params}`;
+}
+
+/** Assert-friendly summary of a finished command, for failure messages. */
+export function show(r) {
+  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
