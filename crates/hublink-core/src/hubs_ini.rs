@@ -31,8 +31,8 @@
 //!   duplicate hub (the first one is loaded).
 //! * `link = …`: the link is checked with the link rules first, then its values are used,
 //!   then the section's other keys override them; `url` or `client_id` given in both places
-//!   with different values is a conflict. An explicit `name` key wins over the link's
-//!   `name`, which wins over the section name.
+//!   with different values is a conflict. The friendly name is the section name (as PRODUCT.md
+//!   says), or an explicit `name` key; the link's own `name` is not used.
 //! * A relative `ca_file` is relative to the folder of the ini file.
 //! * Section names are compared case-insensitively when looking for duplicates, as hub names
 //!   are case-insensitive on the command line.
@@ -559,7 +559,8 @@ fn build_hub(file: &Path, section: &RawSection, problems: &mut Vec<IniProblem>) 
             }
         }
         pairs.extend(decoded.into_iter().filter(|(k, _)| {
-            LINK_KEYS.contains(&k.as_str()) && !others.iter().any(|e| &e.key == k)
+            // The section name is the friendly name (PRODUCT.md), not the link's `name`.
+            LINK_KEYS.contains(&k.as_str()) && k != "name" && !others.iter().any(|e| &e.key == k)
         }));
     }
     pairs.extend(others.iter().map(|e| (e.key.clone(), e.value.clone())));
@@ -986,7 +987,7 @@ mod tests {
         let load = parse(text);
         assert_eq!(load.hubs.len(), 4, "{:#?}", load.problems);
         let sales = &load.hubs[0].settings;
-        assert_eq!(sales.name, "Sales Hub");
+        assert_eq!(sales.name, "Sales", "the section name is the friendly name, not the link's");
         assert!(sales.mfa_required);
         assert_eq!(sales.flow, Flow::Device);
         assert_eq!(sales.max_session_days, 7);
