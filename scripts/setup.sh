@@ -3,12 +3,20 @@
 # build. Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --desktop: also what the desktop app and its end-to-end tests need (WebKitGTK, Xvfb,
+# WebKitWebDriver, tauri-driver, the welcome page's npm packages).
+DESKTOP=0
+[[ "${1:-}" == "--desktop" ]] && DESKTOP=1
 
 # Debian packages: TLS/D-Bus headers for the keyring crate, the Secret Service (gnome-keyring)
 # and a D-Bus session bus for the real keyring, Chromium as the "system browser" of the tests,
 # openssl for throwaway test certificates.
 APT_PACKAGES=(build-essential pkg-config libssl-dev libdbus-1-dev dbus gnome-keyring
-  libsecret-tools chromium openssl ca-certificates nodejs npm)
+  libsecret-tools chromium openssl ca-certificates)
+if ((DESKTOP)); then
+  APT_PACKAGES+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev xvfb
+    webkit2gtk-driver xdg-utils desktop-file-utils libglib2.0-bin imagemagick xdotool)
+fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -17,10 +25,11 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo is missing; install Rust (https://rustup.rs) first" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js 20+ with npm is missing; install it first" >&2; exit 1; }
 
 # The test identity provider, hub and browser drivers (oidc-provider, otpauth, playwright-core
 # driving Debian's chromium — nothing downloads a browser).
@@ -29,3 +38,12 @@ if [[ ! -d tests/node_modules ]] || [[ tests/package-lock.json -nt tests/node_mo
 fi
 
 cargo build --workspace --locked
+
+if ((DESKTOP)); then
+  (cd ui && { [[ -d node_modules && ! package-lock.json -nt node_modules/.package-lock.json ]] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent)
+  cargo build -p hublink-desktop --locked
+  # tauri-driver 2.1.0: the WebDriver bridge for the end-to-end tests (newer releases target Tauri 3).
+  if ! command -v tauri-driver >/dev/null || ! tauri-driver --help 2>&1 | grep -q -- '--native-port'; then
+    cargo install tauri-driver --version 2.1.0 --locked
+  fi
+fi

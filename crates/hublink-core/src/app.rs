@@ -543,6 +543,11 @@ impl Hublink {
         Ok(revocation)
     }
 
+    /// Open an address (the device-code page) in the browser sign-in uses.
+    pub fn open_in_browser(&self, url: &Url) -> std::result::Result<(), String> {
+        self.inner.browser.open(url)
+    }
+
     /// Hide or show an admin-provided hub.
     pub fn set_hidden(&self, hub: &Hub, hidden: bool) -> Result<()> {
         self.registry().update(|d| {

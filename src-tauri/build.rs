@@ -1,0 +1,20 @@
+fn main() {
+    // App commands get generated permissions (`allow-<command>`), so the capability file can
+    // grant the welcome page exactly the commands it calls and nothing else.
+    let commands = &[
+        "list_hubs",
+        "check_hub",
+        "prepare_add",
+        "confirm_add",
+        "discard_proposal",
+        "take_pending_links",
+        "login",
+        "cancel_login",
+        "logout",
+        "remove_hub",
+        "set_hidden",
+        "open_in_browser",
+    ];
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)))
+        .expect("tauri-build failed");
+}

@@ -1,0 +1,166 @@
+//! The commands the welcome page calls. Each: state in, one use case, error out.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use hublink_core::app::{LoginOptions, Proposal};
+use hublink_core::{Error, Hub, Hublink, Revocation};
+use tauri::{AppHandle, Emitter, State};
+
+use crate::error::{Result, UiError};
+use crate::links::PendingLinks;
+use crate::views::{AddView, HubStateView, HubView, HubsView, IniProblemView, ProgressView, ProposalView, SignedInView};
+
+pub struct AppState {
+    pub hublink: Hublink,
+    pub links: PendingLinks,
+    proposals: Mutex<HashMap<u64, Proposal>>,
+    next_proposal: AtomicU64,
+    logins: Mutex<HashMap<String, tokio::task::AbortHandle>>,
+}
+
+impl AppState {
+    pub fn new(hublink: Hublink) -> AppState {
+        AppState {
+            hublink,
+            links: PendingLinks::default(),
+            proposals: Mutex::default(),
+            next_proposal: AtomicU64::new(1),
+            logins: Mutex::default(),
+        }
+    }
+
+    fn hub(&self, id: &str) -> Result<Hub> {
+        Ok(self.hublink.catalog()?.hubs.into_iter().find(|h| h.id == id).ok_or_else(|| Error::UnknownHub(id.to_owned()))?)
+    }
+}
+
+fn internal(what: &str) -> UiError {
+    Error::Internal(format!("{what} is unavailable")).into()
+}
+
+#[tauri::command]
+pub async fn list_hubs(state: State<'_, AppState>) -> Result<HubsView> {
+    let catalog = state.hublink.catalog()?;
+    let last = state.hublink.last_known()?;
+    Ok(HubsView {
+        hubs: catalog.hubs.iter().map(|h| HubView::new(h, last.get(&h.id))).collect(),
+        problems: catalog.ini_problems.iter().map(IniProblemView::from).collect(),
+        warnings: catalog.warnings.clone(),
+        storage_warning: state.hublink.storage_warning(),
+        hubs_dirs: hublink_core::catalog::hubs_ini_dirs().iter().map(|d| d.display().to_string()).collect(),
+    })
+}
+
+#[tauri::command]
+pub async fn check_hub(state: State<'_, AppState>, hub_id: String) -> Result<HubStateView> {
+    let hub = state.hub(&hub_id)?;
+    Ok(state.hublink.check(&hub).await.into())
+}
+
+#[tauri::command]
+pub async fn prepare_add(state: State<'_, AppState>, input: String, received_from: String) -> Result<ProposalView> {
+    let proposal = state.hublink.prepare_add(&input).await?;
+    let already_present = state.hublink.catalog()?.hubs.iter().any(|h| h.id == proposal.settings.id().to_string());
+    let id = state.next_proposal.fetch_add(1, Ordering::Relaxed);
+    let from = if received_from == "link" { "link" } else { "paste" };
+    let view = ProposalView::new(id, &proposal, already_present, from);
+    state.proposals.lock().map_err(|_| internal("the proposal list"))?.insert(id, proposal);
+    Ok(view)
+}
+
+#[tauri::command]
+pub async fn confirm_add(app: AppHandle, state: State<'_, AppState>, proposal_id: u64) -> Result<AddView> {
+    let proposal = state
+        .proposals
+        .lock()
+        .map_err(|_| internal("the proposal list"))?
+        .remove(&proposal_id)
+        .ok_or_else(|| Error::Internal("this confirmation has expired; add the link again".into()))?;
+    let outcome = state.hublink.add(&proposal)?;
+    let _ = app.emit("hubs-changed", ());
+    Ok(outcome.into())
+}
+
+#[tauri::command]
+pub async fn discard_proposal(state: State<'_, AppState>, proposal_id: u64) -> Result<()> {
+    state.proposals.lock().map_err(|_| internal("the proposal list"))?.remove(&proposal_id);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn take_pending_links(state: State<'_, AppState>) -> Result<Vec<String>> {
+    Ok(state.links.take())
+}
+
+/// Sign in; progress goes out as `login-progress` events. The sign-in runs as its own task so
+/// `cancel_login` can stop it; the core stores nothing before the very end, so a cancelled
+/// sign-in leaves nothing half-stored.
+#[tauri::command]
+pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, device: bool) -> Result<SignedInView> {
+    let hub = state.hub(&hub_id)?;
+    let hublink = state.hublink.clone();
+    let id = hub_id.clone();
+    let task = tokio::spawn(async move {
+        let progress = move |p| {
+            let _ = app.emit("login-progress", ProgressView::new(&id, p));
+        };
+        hublink.login(&hub, LoginOptions { device, ..LoginOptions::default() }, &progress).await
+    });
+    if let Some(previous) = state.logins.lock().map_err(|_| internal("the sign-in list"))?.insert(hub_id.clone(), task.abort_handle()) {
+        previous.abort();
+    }
+    let result = task.await;
+    state.logins.lock().map_err(|_| internal("the sign-in list"))?.remove(&hub_id);
+    match result {
+        Ok(signed_in) => Ok(signed_in?.into()),
+        Err(e) if e.is_cancelled() => Err(Error::Cancelled.into()),
+        Err(e) => Err(Error::Internal(format!("the sign-in task failed: {e}")).into()),
+    }
+}
+
+#[tauri::command]
+pub async fn cancel_login(state: State<'_, AppState>, hub_id: String) -> Result<()> {
+    if let Some(task) = state.logins.lock().map_err(|_| internal("the sign-in list"))?.remove(&hub_id) {
+        task.abort();
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn logout(state: State<'_, AppState>, hub_id: String) -> Result<String> {
+    let hub = state.hub(&hub_id)?;
+    Ok(match state.hublink.logout(&hub).await? {
+        Revocation::Revoked => format!("Signed out of {}; the identity provider ended the session.", hub.settings.name),
+        Revocation::NotOffered => format!("Signed out of {}; the session was deleted from this computer.", hub.settings.name),
+        Revocation::NothingStored => format!("There was no session for {} on this computer.", hub.settings.name),
+        Revocation::Failed(why) => format!("Signed out of {} on this computer; the identity provider could not be told ({why}).", hub.settings.name),
+    })
+}
+
+#[tauri::command]
+pub async fn remove_hub(app: AppHandle, state: State<'_, AppState>, hub_id: String) -> Result<()> {
+    let hub = state.hub(&hub_id)?;
+    state.hublink.remove(&hub).await?;
+    let _ = app.emit("hubs-changed", ());
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_hidden(app: AppHandle, state: State<'_, AppState>, hub_id: String, hidden: bool) -> Result<()> {
+    let hub = state.hub(&hub_id)?;
+    state.hublink.set_hidden(&hub, hidden)?;
+    let _ = app.emit("hubs-changed", ());
+    Ok(())
+}
+
+/// Open an http(s) address (the device-code page) in the same browser sign-in uses.
+#[tauri::command]
+pub async fn open_in_browser(state: State<'_, AppState>, url: String) -> Result<()> {
+    let url = url::Url::parse(&url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "https" | "http"))
+        .ok_or_else(|| Error::Internal("only http and https addresses can be opened".into()))?;
+    state.hublink.open_in_browser(&url).map_err(|reason| Error::Internal(reason).into())
+}

@@ -1,0 +1,107 @@
+//! Hublink's desktop shell: wiring only. The `hublink` scheme (deep-link + single-instance),
+//! the hubs.ini watcher and the commands; everything else is hublink-core.
+
+mod commands;
+mod error;
+mod links;
+mod views;
+mod watch;
+
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::commands::AppState;
+
+pub fn run() {
+    let hublink = match hublink_core::Hublink::from_env() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("hublink-desktop: {}: {}\nnext: {}", e.message(), e.cause(), e.next_step());
+            std::process::exit(e.exit_code() as i32);
+        }
+    };
+    let result = tauri::Builder::default()
+        // First, so a second instance (a link clicked while we run) hands over and exits
+        // before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            log::info!("another instance was started; taking over its arguments");
+            receive_links(app, argv.iter().skip(1));
+            bring_to_front(app);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .level_for("tao", log::LevelFilter::Warn)
+                .build(),
+        )
+        .manage(AppState::new(hublink))
+        .setup(|app| {
+            register_scheme(app.handle());
+            // The link this instance was started with (Linux/Windows pass it as an argument).
+            receive_links(app.handle(), std::env::args().skip(1));
+            #[cfg(target_os = "macos")]
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                let handle = app.handle().clone();
+                app.deep_link().on_open_url(move |event| {
+                    receive_links(&handle, event.urls().iter().map(|u| u.to_string()));
+                });
+            }
+            let handle = app.handle().clone();
+            watch::watch(hublink_core::catalog::hubs_ini_dirs(), move || {
+                let _ = handle.emit("hubs-changed", ());
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_hubs,
+            commands::check_hub,
+            commands::prepare_add,
+            commands::confirm_add,
+            commands::discard_proposal,
+            commands::take_pending_links,
+            commands::login,
+            commands::cancel_login,
+            commands::logout,
+            commands::remove_hub,
+            commands::set_hidden,
+            commands::open_in_browser,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("hublink-desktop: the window could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Queue links from arguments and tell the page; links are validated when the page shows them.
+fn receive_links<S: AsRef<str>>(app: &AppHandle, args: impl IntoIterator<Item = S>) {
+    if app.state::<AppState>().links.push_args(args) > 0 {
+        let _ = app.emit("links-pending", ());
+        bring_to_front(app);
+    }
+}
+
+fn bring_to_front(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Make this executable the handler of `hublink:` links where the OS needs it at run time
+/// (Linux desktop files, the Windows registry; macOS reads Info.plist). A failure is logged,
+/// never fatal: the app works, only clicked links will not reach it.
+fn register_scheme(app: &AppHandle) {
+    #[cfg(any(target_os = "linux", windows))]
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        match app.deep_link().register_all() {
+            Ok(()) => log::info!("registered as the handler of hublink: links"),
+            Err(e) => log::warn!("could not register the hublink: scheme ({e}); clicked links will not reach Hublink"),
+        }
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    let _ = app;
+}

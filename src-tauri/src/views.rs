@@ -1,0 +1,229 @@
+//! What the welcome page is sent: plain, serializable views of the core's types (never a
+//! token). Field names and shapes are the contract of `ui/src/types.ts`.
+
+use hublink_core::app::{AddOutcome, Progress, Proposal, ProposalOrigin, SignedIn};
+use hublink_core::hubs_ini::IniProblem;
+use hublink_core::registry::SessionRecord;
+use hublink_core::settings::Flow;
+use hublink_core::{Hub, SessionState, Source};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::error::UiError;
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+pub struct LastKnown {
+    pub user: Option<String>,
+    pub signed_in_at: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct HubView {
+    pub id: String,
+    pub name: String,
+    pub host: String,
+    pub url: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub source: &'static str,
+    pub source_detail: String,
+    pub hidden: bool,
+    pub mfa_required: bool,
+    pub flow: &'static str,
+    pub international_host: bool,
+    pub last: Option<LastKnown>,
+}
+
+impl HubView {
+    pub fn new(hub: &Hub, last: Option<&SessionRecord>) -> HubView {
+        let s = &hub.settings;
+        HubView {
+            id: hub.id.clone(),
+            name: s.name.clone(),
+            host: s.display_host(),
+            url: s.url.to_string(),
+            issuer: s.issuer.clone(),
+            client_id: s.client_id.clone(),
+            source: hub.source.as_str(),
+            source_detail: match &hub.source {
+                Source::Link => "added from an authentication link".into(),
+                Source::HubsIni { file, section, line } => format!("{}:{line} [{section}]", file.display()),
+            },
+            hidden: hub.hidden,
+            mfa_required: s.mfa_required,
+            flow: flow(s.flow),
+            international_host: s.host_is_international(),
+            last: last.map(|r| LastKnown {
+                user: r.user.clone(),
+                signed_in_at: r.signed_in_at.map(rfc3339),
+                expires_at: r.expires_at.map(rfc3339),
+            }),
+        }
+    }
+}
+
+fn flow(f: Flow) -> &'static str {
+    match f {
+        Flow::Browser => "browser",
+        Flow::Device => "device",
+    }
+}
+
+#[derive(Serialize)]
+pub struct IniProblemView {
+    pub file: String,
+    pub line: Option<usize>,
+    pub section: Option<String>,
+    pub message: String,
+    pub warning: bool,
+}
+
+impl From<&IniProblem> for IniProblemView {
+    fn from(p: &IniProblem) -> Self {
+        IniProblemView {
+            file: p.file.display().to_string(),
+            line: p.line,
+            section: p.section.clone(),
+            message: p.kind.to_string(),
+            warning: p.is_warning(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct HubsView {
+    pub hubs: Vec<HubView>,
+    pub problems: Vec<IniProblemView>,
+    pub warnings: Vec<String>,
+    pub storage_warning: Option<String>,
+    pub hubs_dirs: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HubStateView {
+    SignedIn { user: String, expires_at: Option<String> },
+    SignInRequired { reason: String, user: Option<String> },
+    Offline { user: Option<String>, last_signed_in: Option<String>, error: UiError },
+    Error { error: UiError },
+}
+
+impl From<SessionState> for HubStateView {
+    fn from(s: SessionState) -> Self {
+        match s {
+            SessionState::SignedIn { user, expires_at } => HubStateView::SignedIn { user, expires_at: expires_at.map(rfc3339) },
+            SessionState::SignInRequired { reason, user } => HubStateView::SignInRequired { reason, user },
+            SessionState::Offline { user, last_signed_in, error } => {
+                HubStateView::Offline { user, last_signed_in: last_signed_in.map(rfc3339), error: error.into() }
+            }
+            SessionState::Error(e) => HubStateView::Error { error: e.into() },
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ProposalView {
+    pub proposal_id: u64,
+    pub name: String,
+    pub host: String,
+    pub url: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub mfa_required: bool,
+    pub flow: &'static str,
+    pub international_host: bool,
+    pub origin: &'static str,
+    pub origin_detail: String,
+    pub ignored: Vec<String>,
+    pub already_present: bool,
+    pub received_from: &'static str,
+}
+
+impl ProposalView {
+    pub fn new(id: u64, p: &Proposal, already_present: bool, received_from: &'static str) -> ProposalView {
+        let s = &p.settings;
+        let (origin, origin_detail) = match &p.origin {
+            ProposalOrigin::Link => ("link", "an authentication link".to_owned()),
+            ProposalOrigin::PublishedByHub(u) => ("published_by_hub", format!("the hub's published settings at {u}")),
+            ProposalOrigin::AddressAsIssuer(u) => (
+                "address_as_issuer",
+                format!("the address {u}; the hub publishes no settings, so it is used as its own sign-in provider"),
+            ),
+        };
+        ProposalView {
+            proposal_id: id,
+            name: s.name.clone(),
+            host: s.display_host(),
+            url: s.url.to_string(),
+            issuer: s.issuer.clone(),
+            client_id: s.client_id.clone(),
+            mfa_required: s.mfa_required,
+            flow: flow(s.flow),
+            international_host: s.host_is_international(),
+            origin,
+            origin_detail,
+            ignored: p.ignored.clone(),
+            already_present,
+            received_from,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct AddView {
+    pub hub: HubView,
+    pub already_present: bool,
+}
+
+impl From<AddOutcome> for AddView {
+    fn from(a: AddOutcome) -> Self {
+        AddView { hub: HubView::new(&a.hub, None), already_present: a.already_present }
+    }
+}
+
+#[derive(Serialize)]
+pub struct SignedInView {
+    pub user: String,
+    pub expires_at: Option<String>,
+}
+
+impl From<SignedIn> for SignedInView {
+    fn from(s: SignedIn) -> Self {
+        SignedInView { user: s.user, expires_at: s.expires_at.map(rfc3339) }
+    }
+}
+
+#[derive(Serialize, Clone)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProgressKind {
+    BrowserOpened { url: String },
+    BrowserFailed { url: String, reason: String },
+    DeviceCode { user_code: String, verification_uri: String, verification_uri_complete: Option<String>, expires_in_secs: u64 },
+    Verifying,
+}
+
+#[derive(Serialize, Clone)]
+pub struct ProgressView {
+    pub hub_id: String,
+    #[serde(flatten)]
+    pub kind: ProgressKind,
+}
+
+impl ProgressView {
+    pub fn new(hub_id: &str, p: Progress) -> ProgressView {
+        let kind = match p {
+            Progress::BrowserOpened { url } => ProgressKind::BrowserOpened { url: url.to_string() },
+            Progress::BrowserFailed { url, reason } => ProgressKind::BrowserFailed { url: url.to_string(), reason },
+            Progress::DeviceCode { user_code, verification_uri, verification_uri_complete, expires_in } => {
+                ProgressKind::DeviceCode { user_code, verification_uri, verification_uri_complete, expires_in_secs: expires_in.as_secs() }
+            }
+            Progress::Verifying => ProgressKind::Verifying,
+        };
+        ProgressView { hub_id: hub_id.to_owned(), kind }
+    }
+}

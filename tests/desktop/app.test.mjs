@@ -1,0 +1,214 @@
+// The whole app as a user meets it: the real hublink-desktop window under Xvfb, driven through
+// tauri-driver + WebKitWebDriver; the real local IdP with TOTP; headless Chromium as the
+// system browser; the real keyring. Screenshots land in target/screenshots.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { startIdp } from '../idp/idp.mjs';
+import {
+  ALICE, APP, BOB, CLI, RECORD_URL, card, launchApp, newDesktopUser, runWith, saveScreenshot, waitForState,
+} from './harness.mjs';
+
+let idp;
+before(async () => {
+  idp = await startIdp();
+});
+after(async () => {
+  await idp?.stop();
+});
+
+function link(name = 'Linked Hub', extra = {}) {
+  const params = new URLSearchParams({
+    url: idp.hubUrl, name, issuer: idp.issuer, mfa: 'required', session_check: idp.sessionCheckUrl, ...extra,
+  });
+  return `hublink://add?${params}`;
+}
+
+function ini(sections) {
+  return sections.map(([name, body]) => `[${name}]\n${body}\n`).join('\n');
+}
+
+const good = (path_ = '') => `url = ${idp.hubUrl}${path_}\nissuer = ${idp.issuer}\nsession_check = ${idp.sessionCheckUrl}\nmfa = required`;
+
+async function hubNames(session) {
+  return session.execute('return [...document.querySelectorAll("[data-hub-name]")].map((e) => e.dataset.hubName)');
+}
+
+describe('hubs.ini, links and the scheme', () => {
+  const user = newDesktopUser('links');
+  let app;
+
+  before(async () => {
+    fs.writeFileSync(path.join(user.env.HUBLINK_HUBS_DIR, 'corp.ini'), ini([
+      ['Finance Hub', good()],
+      ['Broken Hub', 'url = http://not-loopback.example.com/'],
+      ['Sales Hub', good('sales/')],
+    ]));
+    app = await launchApp(user);
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('two good sections and one broken: two buttons and one reported problem', async () => {
+    const { session } = app;
+    await session.waitFor('two hubs', async () => (await hubNames(session)).length === 2);
+    assert.deepEqual((await hubNames(session)).sort(), ['Finance Hub', 'Sales Hub']);
+    const problems = await session.$$('#problems li.problem');
+    assert.equal(problems.length, 1);
+    assert.match(await session.execute('return document.querySelector("#problems li.problem").textContent'), /corp\.ini:8.*Broken Hub/s);
+    await saveScreenshot(session, 'welcome');
+  });
+
+  test('editing hubs.ini while the app runs adds a third button', async () => {
+    const file = path.join(user.env.HUBLINK_HUBS_DIR, 'corp.ini');
+    fs.appendFileSync(file, `\n[Marketing Hub]\n${good('marketing/')}\n`);
+    await app.session.waitFor('a third hub', async () => (await hubNames(app.session)).includes('Marketing Hub'), 15_000);
+    assert.equal((await hubNames(app.session)).length, 3);
+  });
+
+  test('a link given to a second process reaches the running window: confirm → one new button; the same link again → still one', async () => {
+    const { session } = app;
+    const second = await runWith(user, APP, [link()]);
+    assert.equal(second.code, 0, `second instance: ${second.stderr}`);
+    const host = await session.waitForVisible('#confirm-dialog');
+    assert.ok(host);
+    assert.match(await (await session.$('#confirm-host')).text(), /127\.0\.0\.1:\d+/);
+    assert.equal(await (await session.$('#confirm-name')).text(), 'Linked Hub');
+    await saveScreenshot(session, 'confirmation');
+    await (await session.$('#confirm-add')).click();
+    await session.waitFor('the new button', async () => (await hubNames(session)).includes('Linked Hub'));
+
+    await runWith(user, APP, [link()]);
+    await session.waitForVisible('#confirm-dialog');
+    // Already there: the dialog says so; whatever the user clicks, there is one button.
+    const confirmButton = (await session.$('#confirm-add')) ?? (await session.$('#confirm-cancel'));
+    if (confirmButton && (await confirmButton.displayed())) await confirmButton.click();
+    else await (await session.$('#confirm-cancel')).click();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await hubNames(session)).filter((n) => n === 'Linked Hub').length, 1);
+  });
+
+  test('after the scheme is registered, `gio open hublink://…` reaches the app', async () => {
+    const { session } = app;
+    const handler = path.join(user.env.XDG_DATA_HOME ?? '', 'applications');
+    const opened = await runWith(user, 'gio', ['open', link('Gio Hub')]);
+    assert.equal(opened.code, 0, `gio open: ${opened.stderr}\n(handlers in ${handler}: ${fs.existsSync(handler) ? fs.readdirSync(handler) : 'none'})`);
+    await session.waitForVisible('#confirm-dialog');
+    assert.equal(await (await session.$('#confirm-name')).text(), 'Gio Hub');
+    await (await session.$('#confirm-cancel')).click();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!(await hubNames(session)).includes('Gio Hub'), 'Cancel adds nothing');
+  });
+});
+
+describe('cold start with a link', () => {
+  test('the app started with a link as its argument shows the confirmation', async () => {
+    const user = newDesktopUser('cold');
+    const app = await launchApp(user, { args: [link('Cold Hub')] });
+    try {
+      await app.session.waitForVisible('#confirm-dialog');
+      assert.equal(await (await app.session.$('#confirm-name')).text(), 'Cold Hub');
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('signing in', () => {
+  const user = newDesktopUser('signin');
+  fs.writeFileSync(path.join(user.env.HUBLINK_HUBS_DIR, 'demo.ini'), ini([['Demo Hub', good()]]));
+
+  test('clicking the button: the browser completes password + TOTP, the button shows "signed in as" and the expiry', async () => {
+    user.as(ALICE);
+    const app = await launchApp(user);
+    try {
+      const { session } = app;
+      const before = await waitForState(session, 'Demo Hub', 'sign_in_required');
+      await saveScreenshot(session, 'sign-in-required');
+      await (await session.$('[data-hub-name="Demo Hub"] .hub-signin')).click();
+      const done = await waitForState(session, 'Demo Hub', 'signed_in');
+      assert.match(done.text, /Signed in as alice/i, `${done.text}\n${user.browserLog()}`);
+      assert.match(done.text, /expires/i);
+      assert.notEqual(before.text, done.text);
+      await saveScreenshot(session, 'signed-in');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('quit and start again: signed in, and no browser was opened', async () => {
+    const marker = path.join(user.dir, 'browser-opened');
+    const app = await launchApp(user, { env: { HUBLINK_BROWSER: RECORD_URL, HUBLINK_TEST_URL_FILE: marker } });
+    try {
+      const c = await waitForState(app.session, 'Demo Hub', 'signed_in', 30_000);
+      assert.match(c.text, /alice/);
+      assert.equal(fs.existsSync(marker), false, 'no browser opened by itself');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('Cancel during sign-in: back to the button, nothing half-stored', async () => {
+    const other = newDesktopUser('cancel');
+    fs.writeFileSync(path.join(other.env.HUBLINK_HUBS_DIR, 'demo.ini'), ini([['Demo Hub', good()]]));
+    const urls = path.join(other.dir, 'urls');
+    const app = await launchApp(other, { env: { HUBLINK_BROWSER: RECORD_URL, HUBLINK_TEST_URL_FILE: urls } });
+    try {
+      const { session } = app;
+      await waitForState(session, 'Demo Hub', 'sign_in_required');
+      await (await session.$('[data-hub-name="Demo Hub"] .hub-signin')).click();
+      await session.waitForVisible('#signin-dialog');
+      await session.waitFor('the browser to be asked', () => fs.existsSync(urls));
+      assert.match(await (await session.$('#signin-status')).text(), /browser/i);
+      await saveScreenshot(session, 'signing-in');
+      await (await session.$('#signin-cancel')).click();
+      const back = await waitForState(session, 'Demo Hub', 'sign_in_required', 10_000);
+      assert.ok(back);
+      const token = await runWith(other, CLI, ['token', 'Demo Hub']);
+      assert.equal(token.code, 3, `nothing may be stored after Cancel: ${token.stdout}${token.stderr}`);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('a hub that refuses the user: the error with the hub\'s own reason and the next step', async () => {
+    const bob = newDesktopUser('bob');
+    bob.as(BOB);
+    fs.writeFileSync(path.join(bob.env.HUBLINK_HUBS_DIR, 'demo.ini'), ini([['Demo Hub', good()]]));
+    const app = await launchApp(bob);
+    try {
+      const { session } = app;
+      await waitForState(session, 'Demo Hub', 'sign_in_required');
+      await (await session.$('[data-hub-name="Demo Hub"] .hub-signin')).click();
+      await session.waitFor('the error', async () => {
+        const r = await session.$('#signin-result');
+        return r && (await r.attr('data-outcome')) === 'error';
+      }, 45_000);
+      assert.match(await (await session.$('#error-message')).text(), /server authentication failed/i);
+      assert.match(await (await session.$('#error-cause')).text(), /bob.*has no access/i);
+      assert.match(await (await session.$('#error-next')).text(), /administrator to grant you access/i);
+      await saveScreenshot(session, 'error');
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('first start', () => {
+  test('no hubs: the empty state tells a first-time user what to do', async () => {
+    const user = newDesktopUser('empty');
+    const app = await launchApp(user);
+    try {
+      const empty = await app.session.waitForVisible('#empty-state');
+      assert.match(await empty.text(), /administrator/i);
+      await saveScreenshot(app.session, 'empty');
+      void card;
+    } finally {
+      await app.stop();
+    }
+  });
+});

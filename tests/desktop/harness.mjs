@@ -1,0 +1,143 @@
+// Start the real Hublink desktop app under tauri-driver (WebKitWebDriver) with an isolated
+// environment: temp HUBLINK_HOME, hubs.ini folder, XDG config folder; the keyring and display
+// of the surrounding run (tests/with-keyring.sh + xvfb-run, see scripts/test.sh).
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { newSession } from './webdriver.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+export const APP = process.env.HUBLINK_DESKTOP_BIN ?? path.join(root, 'target/debug/hublink-desktop');
+export const CLI = process.env.HUBLINK_BIN ?? path.join(root, 'target/debug/hublink');
+export const SIGNIN = path.join(root, 'tests/browser/signin.mjs');
+export const RECORD_URL = path.join(root, 'tests/cli/record-url.sh');
+export const SHOTS = process.env.HUBLINK_SCREENSHOTS ?? path.join(root, 'target/screenshots');
+
+export const ALICE = { user: 'alice', password: 'alice-pass', totp: 'ALICEALICEALICEALICEALICEALICE23' };
+export const BOB = { user: 'bob', password: 'bob-pass', totp: 'BOBBOBBOBBOBBOBBOBBOBBOBBOBBOB23' };
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitForPort(port, ms = 15_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
+
+/** An isolated user of the desktop app. */
+export function newDesktopUser(name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hublink-desktop-${name}-`));
+  const env = {
+    ...process.env,
+    HUBLINK_HOME: path.join(dir, 'home'),
+    HUBLINK_HUBS_DIR: path.join(dir, 'hubs'),
+    XDG_CONFIG_HOME: path.join(dir, 'config'),
+    XDG_CACHE_HOME: path.join(dir, 'cache'),
+    HUBLINK_BROWSER: SIGNIN,
+    HUBLINK_TEST_BROWSER_LOG: path.join(dir, 'browser.log'),
+    HUBLINK_LOG: 'hublink=info',
+  };
+  for (const k of ['HUBLINK_HUBS_DIR', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME']) fs.mkdirSync(env[k], { recursive: true });
+  return {
+    dir,
+    env,
+    as(person, action = 'approve') {
+      Object.assign(env, {
+        HUBLINK_TEST_USER: person.user,
+        HUBLINK_TEST_PASSWORD: person.password,
+        HUBLINK_TEST_TOTP_SECRET: person.totp,
+        HUBLINK_TEST_ACTION: action,
+      });
+    },
+    browserLog() {
+      try { return fs.readFileSync(env.HUBLINK_TEST_BROWSER_LOG, 'utf8'); } catch { return ''; }
+    },
+  };
+}
+
+/** Start the app (through tauri-driver) for `user`; resolves when the page has rendered. */
+export async function launchApp(user, { args = [], env = {} } = {}) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driverLog = fs.openSync(path.join(user.dir, `tauri-driver-${port}.log`), 'a');
+  const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+    env: { ...user.env, ...env },
+    stdio: ['ignore', driverLog, driverLog],
+  });
+  const exited = new Promise((resolve) => driver.on('exit', resolve));
+  try {
+    await waitForPort(port);
+    const session = await newSession(`http://127.0.0.1:${port}`, {
+      'tauri:options': { application: APP, args },
+    });
+    await session.waitFor('the welcome page', () => session.execute('return document.body.dataset.ready === "true"'), 30_000);
+    return {
+      session,
+      async stop() {
+        await session.delete().catch(() => {});
+        driver.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      },
+    };
+  } catch (e) {
+    driver.kill('SIGKILL');
+    throw new Error(`${e.message}\n--- tauri-driver log\n${fs.readFileSync(path.join(user.dir, `tauri-driver-${port}.log`), 'utf8')}`);
+  }
+}
+
+/** Run a program with the user's environment; resolves with {code, stdout, stderr}. */
+export function runWith(user, cmd, args, { env = {}, timeoutMs = 60_000 } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...user.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
+  });
+}
+
+export async function saveScreenshot(session, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  fs.writeFileSync(file, await session.screenshot());
+  console.log(`screenshot: ${file}`);
+  return file;
+}
+
+/** The card of the hub called `name`, with its state. */
+export async function card(session, name) {
+  const el = await session.$(`[data-hub-name="${name}"]`);
+  if (!el) return null;
+  return { el, state: await el.attr('data-state'), text: await el.text() };
+}
+
+export function waitForState(session, name, state, timeoutMs = 45_000) {
+  return session.waitFor(`${name} to be ${state}`, async () => {
+    const c = await card(session, name);
+    return c && c.state === state ? c : null;
+  }, timeoutMs);
+}

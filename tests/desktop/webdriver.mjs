@@ -1,0 +1,115 @@
+// A small W3C WebDriver client (the few endpoints the desktop tests use), talking to
+// tauri-driver, which drives the real app through WebKitWebDriver.
+
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecc';
+
+export class WebDriverError extends Error {}
+
+async function call(base, method, path, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const v = json.value ?? {};
+    throw new WebDriverError(`${method} ${path}: ${v.error ?? res.status}: ${v.message ?? ''}`);
+  }
+  return json.value;
+}
+
+export async function newSession(base, capabilities) {
+  const value = await call(base, 'POST', '/session', { capabilities: { alwaysMatch: capabilities } });
+  return new Session(base, value.sessionId);
+}
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  cmd(method, path, body) {
+    return call(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  async $$(css) {
+    const found = await this.cmd('POST', '/elements', { using: 'css selector', value: css });
+    return found.map((e) => new Element(this, e[ELEMENT]));
+  }
+
+  async $(css) {
+    const [first] = await this.$$(css);
+    return first ?? null;
+  }
+
+  execute(script, ...args) {
+    return this.cmd('POST', '/execute/sync', { script, args });
+  }
+
+  /** Poll `check` until it returns a truthy value; return it. */
+  async waitFor(what, check, timeoutMs = 20_000) {
+    const end = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < end) {
+      try {
+        last = await check();
+        if (last) return last;
+      } catch (e) {
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+  }
+
+  /** Wait for a visible element matching `css`. */
+  waitForVisible(css, timeoutMs) {
+    return this.waitFor(`${css} to be visible`, async () => {
+      const el = await this.$(css);
+      return el && (await el.displayed()) ? el : null;
+    }, timeoutMs);
+  }
+
+  async screenshot() {
+    // Two animation frames first, or the capture can show the frame before the last change.
+    await this.cmd('POST', '/execute/async', {
+      script: 'const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));',
+      args: [],
+    });
+    return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+  }
+
+  async delete() {
+    await call(this.base, 'DELETE', `/session/${this.id}`);
+  }
+}
+
+export class Element {
+  constructor(session, id) {
+    this.s = session;
+    this.id = id;
+  }
+
+  click() {
+    return this.s.cmd('POST', `/element/${this.id}/click`, {});
+  }
+
+  async type(text) {
+    await this.s.cmd('POST', `/element/${this.id}/clear`, {});
+    return this.s.cmd('POST', `/element/${this.id}/value`, { text });
+  }
+
+  text() {
+    return this.s.cmd('GET', `/element/${this.id}/text`);
+  }
+
+  attr(name) {
+    return this.s.cmd('GET', `/element/${this.id}/attribute/${name}`);
+  }
+
+  displayed() {
+    return this.s.cmd('GET', `/element/${this.id}/displayed`);
+  }
+}
