@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
-# Set everything up and run every test: unit tests of the core and CLI, the test IdP's own
-# self-test, and the integration ring (the real `hublink` binary against a real OpenID Connect
-# provider with TOTP, real headless Chromium as the browser, the real Secret Service).
+# Set everything up and run every test:
+#   1. unit tests of the core, the CLI and the desktop shell (cargo test)
+#   2. the welcome page's view logic and types (Vitest, tsc)
+#   3. the test identity provider's own self-test
+#   4. the CLI against a real OpenID Connect provider with TOTP, real headless Chromium as the
+#      browser and the real Secret Service
+#   5. the real desktop app under Xvfb, driven by tauri-driver + WebKitWebDriver
+# Screenshots of the app land in target/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --desktop
 
-echo "== unit tests (cargo test)"
+echo "== 1. unit tests (cargo test)"
 cargo test --workspace --locked
 
-echo "== test identity provider self-test"
+echo "== 2. welcome page (vitest, tsc)"
+(cd ui && npm test --silent && npm run check --silent)
+
+echo "== 3. test identity provider self-test"
 (cd tests && node --test --test-reporter=spec idp/selftest.mjs)
 
-echo "== integration: hublink CLI against the real IdP, browser and keyring"
 export HUBLINK_BIN="$PWD/target/debug/hublink"
+export HUBLINK_DESKTOP_BIN="$PWD/target/debug/hublink-desktop"
+
+echo "== 4. integration: the hublink CLI against the real IdP, browser and keyring"
 tests/with-keyring.sh node --test --test-concurrency=1 --test-reporter=spec tests/cli/*.test.mjs
+
+echo "== 5. end to end: the desktop app under Xvfb"
+rm -rf target/screenshots
+tests/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
+  node --test --test-concurrency=1 --test-reporter=spec tests/desktop/*.test.mjs
+echo "screenshots: $(ls target/screenshots/*.png 2>/dev/null | tr '\n' ' ')"
