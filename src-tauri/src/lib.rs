@@ -28,12 +28,7 @@ pub fn run() {
             bring_to_front(app);
         }))
         .plugin(tauri_plugin_deep_link::init())
-        .plugin(
-            tauri_plugin_log::Builder::new()
-                .level(log::LevelFilter::Info)
-                .level_for("tao", log::LevelFilter::Warn)
-                .build(),
-        )
+        .plugin(log_plugin(std::env::var("HUBLINK_LOG").unwrap_or_default()))
         .manage(AppState::new(hublink))
         .setup(|app| {
             register_scheme(app.handle());
@@ -72,6 +67,25 @@ pub fn run() {
         eprintln!("hublink-desktop: the window could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// The log plugin, filtered by `HUBLINK_LOG` (`warn`, `hublink=debug`, `hublink=debug,tao=warn`).
+/// `hublink` stands for every Hublink crate. Tokens are never logged, whatever the level.
+fn log_plugin<R: tauri::Runtime>(filter: String) -> tauri::plugin::TauriPlugin<R> {
+    let mut builder = tauri_plugin_log::Builder::new().level(log::LevelFilter::Info).level_for("tao", log::LevelFilter::Warn);
+    for directive in filter.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let (target, level) = match directive.split_once('=') {
+            Some((t, l)) => (Some(t), l),
+            None => (None, directive),
+        };
+        let Ok(level) = level.parse::<log::LevelFilter>() else { continue };
+        builder = match target {
+            None => builder.level(level),
+            Some("hublink") => builder.level_for("hublink_core", level).level_for("hublink_desktop", level),
+            Some(t) => builder.level_for(t.to_owned(), level),
+        };
+    }
+    builder.build()
 }
 
 /// Queue links from arguments and tell the page; links are validated when the page shows them.

@@ -148,12 +148,10 @@ impl ProposalView {
     pub fn new(id: u64, p: &Proposal, already_present: bool, received_from: &'static str) -> ProposalView {
         let s = &p.settings;
         let (origin, origin_detail) = match &p.origin {
-            ProposalOrigin::Link => ("link", "an authentication link".to_owned()),
-            ProposalOrigin::PublishedByHub(u) => ("published_by_hub", format!("the hub's published settings at {u}")),
-            ProposalOrigin::AddressAsIssuer(u) => (
-                "address_as_issuer",
-                format!("the address {u}; the hub publishes no settings, so it is used as its own sign-in provider"),
-            ),
+            // The page words the origin itself; the detail is only what it cannot know.
+            ProposalOrigin::Link => ("link", String::new()),
+            ProposalOrigin::PublishedByHub(u) => ("published_by_hub", format!("({u})")),
+            ProposalOrigin::AddressAsIssuer(_) => ("address_as_issuer", String::new()),
         };
         ProposalView {
             proposal_id: id,

@@ -88,7 +88,9 @@ export async function launchApp(user, { args = [], env = {} } = {}) {
   });
   const exited = new Promise((resolve) => driver.on('exit', resolve));
   try {
+    // tauri-driver starts WebKitWebDriver itself; both must listen before a session can start.
     await waitForPort(port);
+    await waitForPort(nativePort);
     const session = await newSession(`http://127.0.0.1:${port}`, {
       'tauri:options': { application: APP, args },
     });
@@ -99,11 +101,38 @@ export async function launchApp(user, { args = [], env = {} } = {}) {
         await session.delete().catch(() => {});
         driver.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        // The app is a single instance per desktop session: one left running would swallow the
+        // next test's launch. End every instance that runs with this user's HUBLINK_HOME.
+        await endApps(user.env.HUBLINK_HOME);
       },
     };
   } catch (e) {
     driver.kill('SIGKILL');
     throw new Error(`${e.message}\n--- tauri-driver log\n${fs.readFileSync(path.join(user.dir, `tauri-driver-${port}.log`), 'utf8')}`);
+  }
+}
+
+function appPids(home) {
+  const pids = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+      if (argv0 !== APP) continue;
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`HUBLINK_HOME=${home}`)) pids.push(Number(pid));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return pids;
+}
+
+async function endApps(home) {
+  for (const signal of ['SIGTERM', 'SIGKILL']) {
+    for (const pid of appPids(home)) {
+      try { process.kill(pid, signal); } catch { /* gone */ }
+    }
+    for (let i = 0; i < 30 && appPids(home).length; i += 1) await new Promise((r) => setTimeout(r, 100));
+    if (!appPids(home).length) return;
   }
 }
 

@@ -1,7 +1,7 @@
 // A small W3C WebDriver client (the few endpoints the desktop tests use), talking to
 // tauri-driver, which drives the real app through WebKitWebDriver.
 
-const ELEMENT = 'element-6066-11e4-a52e-4f735466cecc';
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 export class WebDriverError extends Error {}
 
@@ -10,6 +10,7 @@ async function call(base, method, path, body) {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
   });
   const json = await res.json().catch(() => ({}));
   if (!res.ok) {
@@ -73,7 +74,9 @@ export class Session {
   }
 
   async screenshot() {
-    // Two animation frames first, or the capture can show the frame before the last change.
+    // Two animation frames (and a moment for WebKit to paint) first, or the capture can show
+    // the frame before the last change.
+    await new Promise((r) => setTimeout(r, 300));
     await this.cmd('POST', '/execute/async', {
       script: 'const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));',
       args: [],

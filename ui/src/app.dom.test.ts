@@ -1,0 +1,229 @@
+// @vitest-environment happy-dom
+// The page against a scripted backend (Tauri's own IPC mock): what a user would see and do.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import { App } from './app';
+import markup from '../index.html?raw';
+import type { HubState, HubView, HubsView, ProposalView, SignedInView, UiError } from './types';
+
+const body = (markup.split('<body>')[1] ?? '').split('<script')[0] ?? '';
+
+type Call = { cmd: string; args: Record<string, unknown> };
+
+function hub(p: Partial<HubView> & Pick<HubView, 'id' | 'name'>): HubView {
+  return {
+    host: `${p.id}.example.com`, url: `https://${p.id}.example.com/`, issuer: 'https://idp.example.com', client_id: 'hublink',
+    source: 'link', source_detail: '', hidden: false, mfa_required: false, flow: 'browser', international_host: false, last: null, ...p,
+  };
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
+  const e = document.querySelector<T>(sel);
+  if (!e) throw new Error(`no ${sel}`);
+  return e;
+};
+
+let calls: Call[];
+let handlers: Record<string, (a: Record<string, unknown>) => unknown>;
+
+function backend(view: HubsView, states: Record<string, HubState | Promise<HubState>>): void {
+  handlers = {
+    list_hubs: () => view,
+    check_hub: (a) => states[a.hubId as string] ?? { kind: 'sign_in_required', user: null, reason: 'Not signed in yet.' },
+    take_pending_links: () => [],
+    discard_proposal: () => null,
+  };
+  mockIPC(
+    (cmd, args) => {
+      calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
+      const h = handlers[cmd];
+      if (!h) throw new Error(`unexpected ${cmd}`);
+      return h((args ?? {}) as Record<string, unknown>);
+    },
+    { shouldMockEvents: true },
+  );
+}
+
+const emptyView = (p: Partial<HubsView> = {}): HubsView => ({ hubs: [], problems: [], warnings: [], storage_warning: null, hubs_dirs: ['/home/a/Documents/Hublink/Hubs'], ...p });
+
+beforeEach(() => {
+  document.body.innerHTML = body;
+  delete document.body.dataset.ready;
+  calls = [];
+});
+afterEach(() => clearMocks());
+
+describe('welcome page', () => {
+  it('renders every hub as checking, then each card as its check answers', async () => {
+    const slow = deferred<HubState>();
+    backend(
+      emptyView({ hubs: [hub({ id: 'b', name: 'Beta' }), hub({ id: 'a', name: 'Alpha', source: 'hubs.ini' })] }),
+      { a: { kind: 'signed_in', user: 'alice', expires_at: null }, b: slow.promise },
+    );
+    await new App().start();
+    expect(document.body.dataset.ready).toBe('true');
+    const cards = [...document.querySelectorAll<HTMLElement>('[data-hub-id]')];
+    expect(cards.map((c) => c.dataset.hubName)).toEqual(['Alpha', 'Beta']);
+    expect(calls.filter((c) => c.cmd === 'check_hub').map((c) => c.args.hubId).sort()).toEqual(['a', 'b']);
+    await tick();
+    expect($('[data-hub-id="a"]').dataset.state).toBe('signed_in');
+    expect($('[data-hub-id="a"] .hub-state').textContent).toContain('Signed in as alice');
+    expect($('[data-hub-id="a"] .badge').textContent).toBe('from your administrator');
+    expect($('[data-hub-id="b"]').dataset.state).toBe('checking');
+    expect($('[data-hub-id="b"] .hub-menu').getAttribute('aria-label')).toBe('More actions for Beta');
+    slow.resolve({ kind: 'error', error: { code: 'tls', message: 'Certificate not trusted', cause: 'self-signed', next_step: 'Ask IT.' } });
+    await tick();
+    expect($('[data-hub-id="b"]').dataset.state).toBe('error');
+    expect($('[data-hub-id="b"] .hub-state').textContent).toContain('Error: Certificate not trusted');
+    expect(document.getElementById('empty-state')?.hidden).toBe(true);
+    expect(calls.some((c) => c.cmd === 'login')).toBe(false); // no browser opens by itself
+  });
+
+  it('puts names from links in as text, never as markup', async () => {
+    backend(emptyView({ hubs: [hub({ id: 'x', name: '<img src=x onerror=alert(1)>Evil' })] }), {});
+    await new App().start();
+    expect(document.querySelector('img')).toBeNull();
+    expect($('[data-hub-id="x"] .hub-name').textContent).toBe('<img src=x onerror=alert(1)>Evil');
+  });
+
+  it('shows the empty state, the storage warning and hubs.ini problems', async () => {
+    backend(
+      emptyView({
+        storage_warning: 'No keyring; using files.',
+        problems: [
+          { file: '/etc/hublink/a.ini', line: 3, section: 'X', message: 'bad url', warning: false },
+          { file: '/etc/hublink/a.ini', line: 9, section: null, message: 'unknown key', warning: true },
+        ],
+      }),
+      {},
+    );
+    await new App().start();
+    expect($('#empty-state').hidden).toBe(false);
+    expect($('#empty-state').textContent).toContain('/home/a/Documents/Hublink/Hubs');
+    expect($('#storage-warning').textContent).toContain('No keyring; using files.');
+    const problems = $<HTMLDetailsElement>('#problems');
+    expect(problems.hidden).toBe(false);
+    expect(problems.open).toBe(true);
+    const items = [...problems.querySelectorAll('li.problem')].map((li) => li.textContent);
+    expect(items).toHaveLength(2);
+    expect(items[0]).toContain('/etc/hublink/a.ini:3 [X] bad url');
+    expect(items[1]).toContain('warning');
+  });
+
+  it('confirms a link from the OS before adding, and discards it on Cancel', async () => {
+    const proposal: ProposalView = {
+      proposal_id: 7, name: 'Finance Hub', host: 'xn--fnance-4ua.example.com', url: 'https://xn--fnance-4ua.example.com/',
+      issuer: 'https://idp.example.com', client_id: 'hublink', mfa_required: true, flow: 'browser', international_host: true,
+      origin: 'link', origin_detail: '', ignored: ['theme'], already_present: false, received_from: 'link',
+    };
+    backend(emptyView(), {});
+    handlers.take_pending_links = () => ['hublink://add?url=https://xn--fnance-4ua.example.com/'];
+    handlers.prepare_add = () => proposal;
+    await new App().start();
+    await tick();
+    expect(calls.find((c) => c.cmd === 'prepare_add')?.args).toEqual({ input: 'hublink://add?url=https://xn--fnance-4ua.example.com/', receivedFrom: 'link' });
+    const dialog = $<HTMLDialogElement>('#confirm-dialog');
+    expect(dialog.open).toBe(true);
+    expect($('#confirm-host').textContent).toBe('xn--fnance-4ua.example.com');
+    expect($('#confirm-name').textContent).toBe('Finance Hub');
+    expect($('#confirm-idn').hidden).toBe(false);
+    expect($('#confirm-ignored').textContent).toContain('theme');
+    expect(calls.some((c) => c.cmd === 'confirm_add')).toBe(false);
+    $('#confirm-cancel').click();
+    await tick();
+    expect(dialog.open).toBe(false);
+    expect(calls.find((c) => c.cmd === 'discard_proposal')?.args).toEqual({ proposalId: 7 });
+  });
+
+  it('shows an add error inline with its cause and next step', async () => {
+    backend(emptyView(), {});
+    const bad: UiError = { code: 'bad_link', message: 'Not a link', cause: 'url= is missing', next_step: 'Copy the whole link.' };
+    handlers.prepare_add = () => Promise.reject(bad);
+    await new App().start();
+    $('#add-link').click();
+    $<HTMLInputElement>('#link-input').value = 'hublink://add?name=x';
+    $<HTMLFormElement>('#add-form').requestSubmit();
+    await tick();
+    expect($('#add-error').hidden).toBe(false);
+    expect($('#add-error').textContent).toContain('Not a link');
+    expect($('#add-error').textContent).toContain('url= is missing');
+    expect($('#add-error').textContent).toContain('What to do: Copy the whole link.');
+    expect(calls.find((c) => c.cmd === 'prepare_add')?.args.receivedFrom).toBe('paste');
+  });
+
+  it('signs in with progress, and a cancelled sign-in leaves the previous state', async () => {
+    const before: HubState = { kind: 'sign_in_required', user: 'alice', reason: 'Session expired.' };
+    backend(emptyView({ hubs: [hub({ id: 'a', name: 'Alpha' })] }), { a: before });
+    let pending = deferred<SignedInView>();
+    handlers.login = () => pending.promise;
+    handlers.cancel_login = () => {
+      pending.reject({ code: 'cancelled', message: 'Cancelled', cause: '', next_step: '' });
+      return null;
+    };
+    await new App({ successCloseMs: 10 }).start();
+    await tick();
+    $('[data-hub-id="a"] .hub-signin').click();
+    expect(calls.find((c) => c.cmd === 'login')?.args).toEqual({ hubId: 'a', device: false });
+    expect($('[data-hub-id="a"]').dataset.state).toBe('signing_in');
+    expect($<HTMLDialogElement>('#signin-dialog').open).toBe(true);
+
+    await emit('login-progress', { hub_id: 'a', kind: 'browser_opened', url: 'https://idp.example.com/auth?x=1' });
+    await tick();
+    expect($('#signin-status').textContent).toBe('Finish signing in in your browser');
+    expect($('#signin-url').textContent).toBe('https://idp.example.com/auth?x=1');
+
+    $('#signin-cancel').click();
+    await tick();
+    expect(calls.some((c) => c.cmd === 'cancel_login')).toBe(true);
+    expect($('#signin-result').dataset.outcome).toBe('cancelled');
+    expect($<HTMLDialogElement>('#signin-dialog').open).toBe(false);
+    expect($('[data-hub-id="a"]').dataset.state).toBe('sign_in_required');
+    expect($('[data-hub-id="a"] .hub-state').textContent).toContain('Sign in again');
+
+    // Again, this time with a code, ending in success.
+    pending = deferred<SignedInView>();
+    $('[data-hub-id="a"] .hub-signin').click();
+    await emit('login-progress', {
+      hub_id: 'a', kind: 'device_code', user_code: 'ABCD-EFGH', verification_uri: 'https://idp.example.com/device',
+      verification_uri_complete: null, expires_in_secs: 300,
+    });
+    await tick();
+    expect($('#device-code').textContent).toBe('ABCD-EFGH');
+    expect($('#device-remaining').textContent).toContain('5:00');
+    pending.resolve({ user: 'alice', expires_at: null });
+    await tick();
+    expect($('#signin-result').dataset.outcome).toBe('success');
+    expect($('#success-text').textContent).toBe('Signed in to Alpha as alice');
+    expect($('[data-hub-id="a"]').dataset.state).toBe('signed_in');
+    await tick(30);
+    expect($<HTMLDialogElement>('#signin-dialog').open).toBe(false);
+  });
+
+  it('a failed sign-in shows message, cause and next step', async () => {
+    backend(emptyView({ hubs: [hub({ id: 'a', name: 'Alpha' })] }), {});
+    handlers.login = () =>
+      Promise.reject({ code: 'server_authentication_failed', message: 'Server authentication failed', cause: '403: not in group', next_step: 'Ask for access.' });
+    await new App().start();
+    await tick();
+    $('[data-hub-id="a"] .hub-signin').click();
+    await tick();
+    expect($('#signin-result').dataset.outcome).toBe('error');
+    expect($('#error-message').textContent).toBe('Server authentication failed');
+    expect($('#error-cause').textContent).toBe('403: not in group');
+    expect($('#error-next').textContent).toBe('Ask for access.');
+    expect($('#copy-details').hidden).toBe(false);
+    expect($('[data-hub-id="a"]').dataset.state).toBe('error');
+  });
+});

@@ -1,0 +1,31 @@
+// The shapes the Tauri commands and events exchange with the welcome page.
+// Kept exactly in step with the Rust side (src-tauri); change both together.
+
+export type UiError = { code: string; message: string; cause: string; next_step: string };
+export type LastKnown = { user: string | null; signed_in_at: string | null; expires_at: string | null };
+export type HubState =
+  | { kind: 'checking' } // restore not finished yet
+  | { kind: 'signed_in'; user: string; expires_at: string | null }
+  | { kind: 'sign_in_required'; reason: string; user: string | null }
+  | { kind: 'offline'; user: string | null; last_signed_in: string | null; error: UiError }
+  | { kind: 'error'; error: UiError };
+export type HubView = {
+  id: string; name: string; host: string; url: string; issuer: string; client_id: string;
+  source: 'link' | 'hubs.ini'; source_detail: string; hidden: boolean; mfa_required: boolean;
+  flow: 'browser' | 'device'; international_host: boolean; last: LastKnown | null;
+};
+export type IniProblemView = { file: string; line: number | null; section: string | null; message: string; warning: boolean };
+export type HubsView = { hubs: HubView[]; problems: IniProblemView[]; warnings: string[]; storage_warning: string | null; hubs_dirs: string[] };
+export type ProposalView = {
+  proposal_id: number; name: string; host: string; url: string; issuer: string; client_id: string;
+  mfa_required: boolean; flow: 'browser' | 'device'; international_host: boolean;
+  origin: 'link' | 'published_by_hub' | 'address_as_issuer'; origin_detail: string; ignored: string[];
+  already_present: boolean; received_from: 'paste' | 'link';
+};
+export type AddView = { hub: HubView; already_present: boolean };
+export type SignedInView = { user: string; expires_at: string | null };
+export type LoginProgress = { hub_id: string } & (
+  | { kind: 'browser_opened'; url: string }
+  | { kind: 'browser_failed'; url: string; reason: string }
+  | { kind: 'device_code'; user_code: string; verification_uri: string; verification_uri_complete: string | null; expires_in_secs: number }
+  | { kind: 'verifying' });
