@@ -37,7 +37,7 @@ if [[ ! -d tests/node_modules ]] || [[ tests/package-lock.json -nt tests/node_mo
   (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-cargo build --workspace --locked
+cargo build --locked   # the core and the CLI (default members)
 
 if ((DESKTOP)); then
   (cd ui && { [[ -d node_modules && ! package-lock.json -nt node_modules/.package-lock.json ]] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent)
