@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { startIdp } from '../idp/idp.mjs';
-import { ALICE, linkFor, newUser, show } from './harness.mjs';
+import { ALICE } from '../people.mjs';
+import { linkFor, newUser, show } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

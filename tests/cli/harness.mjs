@@ -8,15 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { browserEnv } from '../people.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = process.env.HUBLINK_BIN ?? path.resolve(here, '../../target/debug/hublink');
 export const SIGNIN = path.resolve(here, '../browser/signin.mjs');
 export const DEVICE = path.resolve(here, '../browser/device.mjs');
 export const RECORD_URL = path.resolve(here, 'record-url.sh');
 
-export const ALICE = { user: 'alice', password: 'alice-pass', totp: 'ALICEALICEALICEALICEALICEALICE23' };
-export const BOB = { user: 'bob', password: 'bob-pass', totp: 'BOBBOBBOBBOBBOBBOBBOBBOBBOBBOB23' };
-export const CAROL = { user: 'carol', password: 'carol-pass', totp: '' };
 
 /** A fresh, isolated user: its own Hublink home, hubs.ini folder and browser identity. */
 export function newUser(name = 'user') {
@@ -39,12 +38,7 @@ export function newUser(name = 'user') {
     hubsDir,
     env,
     as(person, action = 'approve') {
-      Object.assign(env, {
-        HUBLINK_TEST_USER: person.user,
-        HUBLINK_TEST_PASSWORD: person.password,
-        HUBLINK_TEST_TOTP_SECRET: person.totp,
-        HUBLINK_TEST_ACTION: action,
-      });
+      Object.assign(env, browserEnv(person, action));
       return user;
     },
     run(args, opts = {}) {

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { startIdp } from '../idp/idp.mjs';
+import { ALICE, BOB, CAROL } from '../people.mjs';
 import {
-  ALICE, BOB, CAROL, DEVICE, RECORD_URL, SIGNIN, linkFor, newUser, show, sleep, start,
+  DEVICE, RECORD_URL, SIGNIN, linkFor, newUser, show, sleep, start,
 } from './harness.mjs';
 
 let idp;

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { startIdp } from '../idp/idp.mjs';
+import { ALICE, BOB } from '../people.mjs';
 import {
-  ALICE, APP, BOB, CLI, RECORD_URL, card, launchApp, newDesktopUser, runWith, saveScreenshot, waitForState,
+  APP, CLI, RECORD_URL, card, launchApp, newDesktopUser, runWith, saveScreenshot, waitForState,
 } from './harness.mjs';
 
 let idp;
@@ -122,7 +123,10 @@ describe('cold start with a link', () => {
 describe('signing in', () => {
   const user = newDesktopUser('signin');
   before(() => {
-    fs.writeFileSync(path.join(user.env.HUBLINK_HUBS_DIR, 'demo.ini'), ini([['Demo Hub', good()]]));
+    fs.writeFileSync(path.join(user.env.HUBLINK_HUBS_DIR, 'demo.ini'), ini([
+      ['Demo Hub', good()],
+      ['Sales Hub', good('sales/')],
+    ]));
   });
 
   test('clicking the button: the browser completes password + TOTP, the button shows "signed in as" and the expiry', async () => {
@@ -138,6 +142,9 @@ describe('signing in', () => {
       assert.match(done.text, /expires/i);
       assert.notEqual(before.text, done.text);
       await saveScreenshot(session, 'signed-in');
+      // The success message closes by itself; then the page shows every hub's state.
+      await session.waitFor('the dialog to close', async () => !(await (await session.$('#signin-dialog')).displayed()), 10_000);
+      await saveScreenshot(session, 'welcome-signed-in');
     } finally {
       await app.stop();
     }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { browserEnv } from '../people.mjs';
 import { newSession } from './webdriver.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -19,8 +20,6 @@ export const SIGNIN = path.join(root, 'tests/browser/signin.mjs');
 export const RECORD_URL = path.join(root, 'tests/cli/record-url.sh');
 export const SHOTS = process.env.HUBLINK_SCREENSHOTS ?? path.join(root, 'target/screenshots');
 
-export const ALICE = { user: 'alice', password: 'alice-pass', totp: 'ALICEALICEALICEALICEALICEALICE23' };
-export const BOB = { user: 'bob', password: 'bob-pass', totp: 'BOBBOBBOBBOBBOBBOBBOBBOBBOBBOB23' };
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -58,18 +57,16 @@ export function newDesktopUser(name) {
     HUBLINK_BROWSER: SIGNIN,
     HUBLINK_TEST_BROWSER_LOG: path.join(dir, 'browser.log'),
     HUBLINK_LOG: 'hublink=info',
+    // No accessibility bus or desktop portals under Xvfb: keep GTK from asking for them.
+    NO_AT_BRIDGE: '1',
+    GTK_USE_PORTAL: '0',
   };
   for (const k of ['HUBLINK_HUBS_DIR', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME']) fs.mkdirSync(env[k], { recursive: true });
   return {
     dir,
     env,
     as(person, action = 'approve') {
-      Object.assign(env, {
-        HUBLINK_TEST_USER: person.user,
-        HUBLINK_TEST_PASSWORD: person.password,
-        HUBLINK_TEST_TOTP_SECRET: person.totp,
-        HUBLINK_TEST_ACTION: action,
-      });
+      Object.assign(env, browserEnv(person, action));
     },
     browserLog() {
       try { return fs.readFileSync(env.HUBLINK_TEST_BROWSER_LOG, 'utf8'); } catch { return ''; }

@@ -204,19 +204,19 @@ export function stateLabel(state: CardState, now: Date, fmt: Fmt = {}): StateLab
     case 'sign_in_required':
       return {
         text: state.user ? 'Sign in again' : 'Not signed in',
-        detail: state.reason.trim() || null,
+        detail: sentence(state.reason.trim()) || null,
         tone: 'attention',
       };
     case 'offline': {
       const since = sincePhrase(state.last_signed_in, now, fmt);
       return {
         text: since ? `Offline · last signed in ${since}` : 'Offline',
-        detail: state.error.message || null,
+        detail: sentence(state.error.message) || null,
         tone: 'muted',
       };
     }
     case 'error':
-      return { text: `Error: ${state.error.message}`, detail: state.error.cause.trim() || null, tone: 'error' };
+      return { text: `Error: ${state.error.message}`, detail: sentence(state.error.cause.trim()) || null, tone: 'error' };
   }
 }
 

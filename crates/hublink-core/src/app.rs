@@ -237,8 +237,9 @@ impl Hublink {
         } else {
             self.browser_sign_in(&idp, hub, options, progress).await?
         };
+        let expires_at = tokens.expires_at;
         self.save_new_session(hub, &idp, tokens, identity.user.clone()).await?;
-        Ok(SignedIn { user: identity.user, expires_at: self.last_known()?.get(&hub.id).and_then(|r| r.expires_at) })
+        Ok(SignedIn { user: identity.user, expires_at })
     }
 
     async fn browser_sign_in(
