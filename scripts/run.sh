@@ -13,6 +13,7 @@ export IDP_PORT=${IDP_PORT:-9400} HUB_PORT=${HUB_PORT:-9401}
 node tests/idp/demo.mjs &
 IDP_PID=$!
 trap 'kill $IDP_PID 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$HUB_PORT") 2>/dev/null && break
   sleep 0.2
