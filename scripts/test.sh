@@ -11,6 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --desktop
 
+echo "== 0. the engine stays GUI-free"
+if cargo tree -p hublink-core -e normal --locked | grep -q tauri; then
+  echo "hublink-core depends on tauri; keep the core free of the desktop shell" >&2
+  exit 1
+fi
+echo "ok: cargo tree -p hublink-core shows no tauri"
+
 echo "== 1. unit tests (cargo test)"
 cargo test --workspace --locked
 

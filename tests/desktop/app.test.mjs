@@ -3,6 +3,7 @@
 // system browser; the real keyring. Screenshots land in target/screenshots.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startIdp } from '../idp/idp.mjs';
 import { ALICE, BOB } from '../people.mjs';
 import {
-  APP, CLI, RECORD_URL, card, launchApp, newDesktopUser, runWith, saveScreenshot, waitForState,
+  APP, CLI, DEVICE, RECORD_URL, card, launchApp, newDesktopUser, runWith, saveScreenshot, waitForState,
 } from './harness.mjs';
 
 let idp;
@@ -203,6 +204,35 @@ describe('signing in', () => {
       assert.match(await text('error-message'), /server authentication failed/i);
       assert.match(await text('error-cause'), /bob.*has no access/i);
       assert.match(await text('error-next'), /administrator to grant you access/i);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('device flow', () => {
+  test('a hub with flow=device shows the code large; entering it on "another device" signs in', async () => {
+    const user = newDesktopUser('device');
+    user.as(ALICE);
+    fs.writeFileSync(path.join(user.env.HUBLINK_HUBS_DIR, 'device.ini'), ini([['Remote Hub', `${good('remote/')}\nflow = device`]]));
+    const app = await launchApp(user);
+    try {
+      const { session } = app;
+      await waitForState(session, 'Remote Hub', 'sign_in_required');
+      await (await session.$('[data-hub-name="Remote Hub"] .hub-signin')).click();
+      const codeEl = await session.waitForVisible('#device-code');
+      const code = await session.waitFor('the code', async () => (await codeEl.text()).trim());
+      assert.match(code, /^[A-Z0-9-]{6,}$/);
+      const url = await session.execute('return document.getElementById("device-open").dataset.url');
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/device/);
+      await saveScreenshot(session, 'device-code');
+      const device = spawn(process.execPath, [DEVICE, url], { env: user.env, stdio: 'ignore' });
+      try {
+        const done = await waitForState(session, 'Remote Hub', 'signed_in', 60_000);
+        assert.match(done.text, /Signed in as alice/i, user.browserLog());
+      } finally {
+        device.kill();
+      }
     } finally {
       await app.stop();
     }

@@ -17,6 +17,7 @@ const root = path.resolve(here, '../..');
 export const APP = process.env.HUBLINK_DESKTOP_BIN ?? path.join(root, 'target/debug/hublink-desktop');
 export const CLI = process.env.HUBLINK_BIN ?? path.join(root, 'target/debug/hublink');
 export const SIGNIN = path.join(root, 'tests/browser/signin.mjs');
+export const DEVICE = path.join(root, 'tests/browser/device.mjs');
 export const RECORD_URL = path.join(root, 'tests/cli/record-url.sh');
 export const SHOTS = process.env.HUBLINK_SCREENSHOTS ?? path.join(root, 'target/screenshots');
 
