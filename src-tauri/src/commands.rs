@@ -108,11 +108,18 @@ pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, d
         };
         hublink.login(&hub, LoginOptions { device, ..LoginOptions::default() }, &progress).await
     });
+    let task_id = task.id();
     if let Some(previous) = state.logins.lock().map_err(|_| internal("the sign-in list"))?.insert(hub_id.clone(), task.abort_handle()) {
         previous.abort();
     }
     let result = task.await;
-    state.logins.lock().map_err(|_| internal("the sign-in list"))?.remove(&hub_id);
+    {
+        // Only our own entry: a newer sign-in of the same hub may have replaced it.
+        let mut logins = state.logins.lock().map_err(|_| internal("the sign-in list"))?;
+        if logins.get(&hub_id).is_some_and(|h| h.id() == task_id) {
+            logins.remove(&hub_id);
+        }
+    }
     match result {
         Ok(signed_in) => Ok(signed_in?.into()),
         Err(e) if e.is_cancelled() => Err(Error::Cancelled.into()),

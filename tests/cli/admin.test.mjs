@@ -180,6 +180,62 @@ describe('doctor and certificates', () => {
   });
 });
 
+describe('identity provider checks', () => {
+  test('a discovery document that sends tokens to a plain-http host is refused', async () => {
+    const http = await import('node:http');
+    const server = http.createServer((req, res) => {
+      const issuer = `http://127.0.0.1:${server.address().port}`;
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/jwks') return res.end('{"keys":[]}');
+      return res.end(JSON.stringify({
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: 'http://tokens.example.com/token',
+        jwks_uri: `${issuer}/jwks`,
+        response_types_supported: ['code'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
+      }));
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const user = newUser('httpendpoint');
+      const issuer = `http://127.0.0.1:${server.address().port}`;
+      const r = await user.run(['doctor', issuer]);
+      assert.equal(r.code, 1, show(r));
+      assert.match(r.stdout, /FAIL OpenID Connect discovery: .*token_endpoint \(http:\/\/tokens\.example\.com\) is not https/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('an access token the hub no longer accepts (401) is refreshed once, and the hub is asked again', async () => {
+    // Plain-file storage (no keyring bus) lets the test spoil the stored access token.
+    const user = newUser('spoiled');
+    user.as(ALICE);
+    const env = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', HUBLINK_INSECURE_STORAGE: '1' };
+    assert.equal((await user.run(['add', linkFor(idp), '--yes'], { env })).code, 0);
+    assert.equal((await user.run(['login', 'Demo Hub', '--timeout', '45'], { env })).code, 0);
+    // The session is split over 1,000-character entries: a header file, then <id>_1, <id>_2, …
+    const dir = path.join(user.home, 'insecure-secrets');
+    const head = fs.readdirSync(dir).find((f) => !f.includes('_'));
+    const id = head.replace('.secret', '');
+    const count = Number(fs.readFileSync(path.join(dir, head), 'utf8').split(':').at(-1));
+    let whole = '';
+    for (let i = 1; i <= count; i += 1) whole += fs.readFileSync(path.join(dir, `${id}_${i}.secret`), 'utf8');
+    const stored = JSON.parse(whole);
+    stored.access_token = 'spoiled-token';
+    fs.writeFileSync(path.join(dir, head), JSON.stringify(stored));
+    const refreshes = idp.counters.refreshes;
+    const r = await user.run(['status', '--json'], { env });
+    assert.equal(r.code, 0, show(r));
+    assert.equal(JSON.parse(r.stdout).hubs[0].state, 'signed_in');
+    assert.equal(idp.counters.refreshes, refreshes + 1, 'exactly one refresh after the 401');
+    const fresh = (await user.run(['token', 'Demo Hub'], { env })).stdout.trim();
+    assert.equal((await idp.introspect(fresh)).active, true);
+  });
+});
+
 describe('offline', () => {
   test('an unreachable identity provider leaves the session in place and says offline (4); it comes back signed in', async () => {
     const user = newUser('offline');

@@ -173,6 +173,11 @@ describe('menuItems', () => {
     );
     expect(actions(hub(), { kind: 'error', error: netErr })).toContain('recheck');
   });
+  it('a hub that needs a new sign-in but once signed in here can still be signed out (revoked)', () => {
+    const last = { user: 'alice', signed_in_at: '2026-11-01T08:00:00Z', expires_at: null };
+    expect(actions(hub({ last }), { kind: 'sign_in_required', user: 'alice', reason: 'revoked' })).toContain('signout');
+    expect(actions(hub({ last }), { kind: 'error', error: netErr })).toContain('signout');
+  });
   it('device-flow hubs have no separate "with a code" item', () => {
     expect(actions(hub({ flow: 'device' }), signedIn)).not.toContain('signin_device');
   });

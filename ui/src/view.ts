@@ -255,7 +255,10 @@ export function menuItems(hub: HubView, state: CardState): MenuItem[] {
   if (!busy) {
     items.push({ action: 'signin', label: state.kind === 'signed_in' ? 'Sign in again' : 'Sign in' });
     if (hub.flow === 'browser') items.push({ action: 'signin_device', label: 'Sign in with a code' });
-    if (state.kind === 'signed_in' || state.kind === 'offline') items.push({ action: 'signout', label: 'Sign out' });
+    // A session may still be stored (and revocable) while the hub asks for a new sign-in or
+    // fails: offer Sign out whenever this computer ever signed in to the hub.
+    const mayHoldSession = state.kind === 'signed_in' || state.kind === 'offline' || hub.last !== null;
+    if (mayHoldSession) items.push({ action: 'signout', label: 'Sign out' });
     if (state.kind === 'offline' || state.kind === 'error') items.push({ action: 'recheck', label: 'Check again' });
   }
   items.push({ action: 'details', label: 'Details' });

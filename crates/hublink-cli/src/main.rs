@@ -215,13 +215,13 @@ fn describe_proposal(p: &Proposal) -> String {
     let mut out = String::from("Add this hub?\n");
     out += &format!("  Name:     {}\n", s.name);
     out += &format!("  Host:     {}\n", s.display_host());
-    if s.host_is_international() {
-        out += "            ⚠ this address uses international characters and is shown as punycode;\n            make sure it is the hub you expect.\n";
+    if s.any_host_is_international() {
+        out += "            ⚠ an address below uses international characters and is shown as punycode;\n            make sure it is the hub and sign-in page you expect.\n";
     }
     out += &format!("  Address:  {}\n", s.url);
     out += &format!(
         "  Sign-in:  {} (client {}{}{})\n",
-        s.issuer,
+        s.display_issuer(),
         s.client_id,
         if s.mfa_required { ", second factor required" } else { "" },
         if s.flow == hublink_core::settings::Flow::Device { ", device code" } else { "" }

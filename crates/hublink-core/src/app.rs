@@ -191,7 +191,13 @@ impl Hublink {
             .send()
             .await
             .map_err(|e| http::classify(&e, "the hub's published settings", Some(&well_known)))?;
-        if response.status().is_success() {
+        let is_json = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+        // A hub that answers every path with its web page publishes nothing: not an error.
+        if response.status().is_success() && is_json {
             let json: serde_json::Value = response.json().await.map_err(|e| {
                 Error::Protocol(format!("{well_known} is not valid JSON ({})", e.without_url()))
             })?;
@@ -231,15 +237,12 @@ impl Hublink {
         self.store_call(move |s| s.get(&key).map(|_| ())).await?;
         let settings = &hub.settings;
         let idp = Idp::discover(settings, http::client_for(settings)?).await?;
-        let device = options.device || settings.flow == Flow::Device;
-        let (tokens, identity) = if device {
-            self.device_sign_in(&idp, settings, options, progress).await?
+        if options.device || settings.flow == Flow::Device {
+            let (tokens, identity) = self.device_sign_in(&idp, settings, options, progress).await?;
+            self.save_new_session(hub, &idp, tokens, identity.user).await
         } else {
-            self.browser_sign_in(&idp, hub, options, progress).await?
-        };
-        let expires_at = tokens.expires_at;
-        self.save_new_session(hub, &idp, tokens, identity.user.clone()).await?;
-        Ok(SignedIn { user: identity.user, expires_at })
+            self.browser_sign_in(&idp, hub, options, progress).await
+        }
     }
 
     async fn browser_sign_in(
@@ -248,11 +251,14 @@ impl Hublink {
         hub: &Hub,
         options: LoginOptions,
         progress: &(dyn Fn(Progress) + Send + Sync),
-    ) -> Result<(Tokens, oidc::Identity)> {
+    ) -> Result<SignedIn> {
         let settings = &hub.settings;
         // The listener exists before the browser opens, so no answer can arrive too early.
         let loopback = Loopback::bind(settings.redirect_port).await?;
         let pending = idp.authorize(&loopback.redirect_uri())?;
+        if !crate::settings::is_secure_endpoint(&pending.url) {
+            return Err(Error::Internal("the sign-in address is not http(s)".into()));
+        }
         match self.inner.browser.open(&pending.url) {
             Ok(()) => progress(Progress::BrowserOpened { url: pending.url.clone() }),
             Err(reason) => progress(Progress::BrowserFailed { url: pending.url.clone(), reason }),
@@ -279,12 +285,13 @@ impl Hublink {
             let (tokens, response, nonce) = idp.exchange_code(&code, pending).await?;
             let identity = idp.verify(&response, Some(&nonce), settings.mfa_required)?;
             self.session_check(idp, settings, &tokens.access_token).await?;
-            Ok((tokens, identity))
+            // Stored before the tab says "signed in", so it never says so for a session we lost.
+            self.save_new_session(hub, idp, tokens, identity.user).await
         }
         .await;
         match &outcome {
-            Ok((_, identity)) => {
-                callback.finish(Ok(format!("Signed in to {} as {}.", settings.name, identity.user))).await;
+            Ok(signed_in) => {
+                callback.finish(Ok(format!("Signed in to {} as {}.", settings.name, signed_in.user))).await;
             }
             Err(e) => callback.finish(Err(e)).await,
         }
@@ -299,13 +306,14 @@ impl Hublink {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(Tokens, oidc::Identity)> {
         let details = idp.device_start().await?;
+        // The user has until the code expires or we stop waiting, whichever comes first.
+        let timeout = options.timeout.min(details.expires_in());
         progress(Progress::DeviceCode {
-            user_code: details.user_code().secret().clone(),
+            user_code: crate::http::shorten(details.user_code().secret()),
             verification_uri: details.verification_uri().to_string(),
             verification_uri_complete: details.verification_uri_complete().map(|u| u.secret().clone()),
-            expires_in: details.expires_in(),
+            expires_in: timeout,
         });
-        let timeout = options.timeout.min(details.expires_in());
         let (tokens, response) = idp.device_poll(&details, timeout).await?;
         progress(Progress::Verifying);
         let identity = idp.verify(&response, None, settings.mfa_required)?;
@@ -325,7 +333,10 @@ impl Hublink {
         }
     }
 
-    async fn save_new_session(&self, hub: &Hub, idp: &Idp, tokens: Tokens, user: String) -> Result<()> {
+    /// Store a new sign-in, under the hub's session lock so no refresh or sign-out of another
+    /// process interleaves with it.
+    async fn save_new_session(&self, hub: &Hub, idp: &Idp, tokens: Tokens, user: String) -> Result<SignedIn> {
+        let _lock = FileLock::acquire(&self.inner.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await?;
         let now = OffsetDateTime::now_utc();
         let session = StoredSession {
             access_token: tokens.access_token,
@@ -342,10 +353,10 @@ impl Hublink {
         self.registry().update(|d| {
             d.sessions.insert(
                 hub.id.clone(),
-                SessionRecord { user: Some(user), signed_in_at: Some(now), expires_at: session.expires_at },
+                SessionRecord { user: Some(user.clone()), signed_in_at: Some(now), expires_at: session.expires_at },
             );
         })?;
-        Ok(())
+        Ok(SignedIn { user, expires_at: session.expires_at })
     }
 
     async fn save_session(&self, hub: &Hub, session: &StoredSession) -> Result<()> {
@@ -398,8 +409,9 @@ impl Hublink {
     /// Refresh the session if its access token is (nearly) expired. The rule: hold the hub's
     /// lock across read → refresh → save, and re-read after taking it, so that any number of
     /// processes restoring the same hub make exactly one refresh.
-    async fn fresh_session(&self, hub: &Hub, idp: Option<&Idp>, session: StoredSession) -> Result<StoredSession> {
-        if !session.needs_refresh(OffsetDateTime::now_utc()) {
+    /// `force` refreshes even a token that has not expired (the hub refused it).
+    async fn fresh_session(&self, hub: &Hub, idp: Option<&Idp>, session: StoredSession, force: bool) -> Result<StoredSession> {
+        if !force && !session.needs_refresh(OffsetDateTime::now_utc()) {
             return Ok(session);
         }
         let _lock = FileLock::acquire(&self.inner.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await?;
@@ -438,7 +450,7 @@ impl Hublink {
     /// A valid access token for `hub`, refreshed silently when needed.
     pub async fn access_token(&self, hub: &Hub) -> Result<Secret> {
         let session = self.usable_session(hub).await?;
-        Ok(self.fresh_session(hub, None, session).await?.access_token)
+        Ok(self.fresh_session(hub, None, session, false).await?.access_token)
     }
 
     /// Check one hub's stored session: still valid → signed in; expired → refreshed silently;
@@ -461,19 +473,32 @@ impl Hublink {
             Err(e @ Error::Network { .. }) => return offline(e),
             Err(e) => return SessionState::Error(e),
         };
-        let session = match self.fresh_session(hub, Some(&idp), session).await {
+        let mut session = match self.fresh_session(hub, Some(&idp), session, false).await {
             Ok(s) => s,
             Err(Error::SignInRequired { reason, .. }) => return SessionState::SignInRequired { reason, user },
             Err(e @ Error::Network { .. }) => return offline(e),
             Err(e) => return SessionState::Error(e),
         };
-        match self.session_check(&idp, &hub.settings, &session.access_token).await {
-            Ok(()) => SessionState::SignedIn { user: session.user, expires_at: session.expires_at },
-            Err(Error::ServerRefused { status: 401, reason }) => {
-                SessionState::SignInRequired { reason: format!("the hub no longer accepts the session: {reason}"), user }
+        let mut refreshed = false;
+        loop {
+            match self.session_check(&idp, &hub.settings, &session.access_token).await {
+                Ok(()) => return SessionState::SignedIn { user: session.user, expires_at: session.expires_at },
+                // The token may have been revoked before it expired: one refresh, then ask again.
+                Err(Error::ServerRefused { status: 401, .. }) if !refreshed && session.refresh_token.is_some() => {
+                    refreshed = true;
+                    session = match self.fresh_session(hub, Some(&idp), session, true).await {
+                        Ok(s) => s,
+                        Err(Error::SignInRequired { reason, .. }) => return SessionState::SignInRequired { reason, user },
+                        Err(e @ Error::Network { .. }) => return offline(e),
+                        Err(e) => return SessionState::Error(e),
+                    };
+                }
+                Err(Error::ServerRefused { reason, .. }) => {
+                    return SessionState::SignInRequired { reason: format!("the hub no longer accepts the session: {reason}"), user };
+                }
+                Err(e @ Error::Network { .. }) => return offline(e),
+                Err(e) => return SessionState::Error(e),
             }
-            Err(e @ Error::Network { .. }) => offline(e),
-            Err(e) => SessionState::Error(e),
         }
     }
 
@@ -501,6 +526,8 @@ impl Hublink {
     /// Sign out: revoke the tokens at the identity provider when it offers revocation, then
     /// delete them here — also when revocation fails (the reason is returned).
     pub async fn logout(&self, hub: &Hub) -> Result<Revocation> {
+        // Under the session lock: a refresh in another process must not write the session back.
+        let _lock = FileLock::acquire(&self.inner.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await?;
         let Some(session) = self.load_session(hub).await? else {
             self.forget(hub).await?;
             return Ok(Revocation::NothingStored);

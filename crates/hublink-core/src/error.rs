@@ -100,6 +100,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("{} was written by a newer Hublink (format {version})", .path.display())]
+    NewerState { path: PathBuf, version: u32 },
+
     #[error("{0}")]
     Internal(String),
 }
@@ -145,7 +148,7 @@ impl Error {
             }
             StorageUnavailable { .. } => ExitCode::Storage,
             Cancelled | TimedOut { .. } => ExitCode::Cancelled,
-            Discovery { .. } | Protocol(_) | Io { .. } | Internal(_) => ExitCode::Other,
+            Discovery { .. } | Protocol(_) | Io { .. } | NewerState { .. } | Internal(_) => ExitCode::Other,
         }
     }
 
@@ -176,6 +179,7 @@ impl Error {
             Cancelled => "cancelled",
             TimedOut { .. } => "timed_out",
             Io { .. } => "io",
+            NewerState { .. } => "newer_state",
             Internal(_) => "internal",
         }
     }
@@ -203,6 +207,7 @@ impl Error {
             Cancelled => "sign-in cancelled".into(),
             TimedOut { .. } => "sign-in timed out".into(),
             Io { .. } => "a file could not be used".into(),
+            NewerState { .. } => "this Hublink is older than its saved state".into(),
             Internal(_) => "internal error".into(),
         }
     }
@@ -235,6 +240,7 @@ impl Error {
             Cancelled => "you cancelled it".into(),
             TimedOut { seconds, waiting_for } => format!("no answer after {seconds} s while waiting for {waiting_for}"),
             Io { path, source } => format!("{}: {source}", path.display()),
+            NewerState { .. } => self.to_string(),
             Internal(d) => d.clone(),
         }
     }
@@ -278,6 +284,7 @@ impl Error {
             Cancelled => "Sign in again when you are ready.".into(),
             TimedOut { .. } => "Sign in again and finish in the browser; check the password and code if the browser showed an error.".into(),
             Io { .. } => "Check that the folder exists and that you may write to it.".into(),
+            NewerState { .. } => "Use the newer Hublink (an older copy may still be on your PATH); the file was left as it is.".into(),
             Internal(_) => "Please report this as a bug, with these details.".into(),
         }
     }

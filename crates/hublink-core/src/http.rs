@@ -11,7 +11,8 @@ use crate::settings::HubSettings;
 
 const USER_AGENT: &str = concat!("hublink/", env!("CARGO_PKG_VERSION"));
 
-/// A client for one hub: the platform's trusted roots plus the hub's `ca_file`, no redirects
+/// A client for one hub: the operating system's trusted roots (so a corporate CA installed on
+/// the machine works for link hubs too), the public web roots, plus the hub's `ca_file`; no redirects
 /// (OAuth endpoints must not be redirected to other hosts), bounded timeouts.
 pub fn client_for(settings: &HubSettings) -> Result<reqwest::Client> {
     let mut builder = base_builder();
@@ -181,7 +182,8 @@ pub fn reason_from_body(body: &str) -> Option<String> {
     (!text.is_empty()).then(|| shorten(&text))
 }
 
-fn shorten(s: &str) -> String {
+/// At most 300 printable characters: for any text a server sends that we show.
+pub fn shorten(s: &str) -> String {
     const MAX: usize = 300;
     let clean: String = s.chars().filter(|c| !c.is_control()).collect();
     if clean.chars().count() > MAX {

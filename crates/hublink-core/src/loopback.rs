@@ -92,8 +92,12 @@ impl Loopback {
                 continue;
             }
             let result = match (get("code"), get("error")) {
-                (_, Some(error)) => CallbackResult::Error { error, description: get("error_description") },
-                (Some(code), None) => CallbackResult::Code { code: Secret::new(code), iss: get("iss") },
+                // What the identity provider wrote is shown to the user: printable and short.
+                (_, Some(error)) => CallbackResult::Error {
+                    error: crate::http::shorten(&error),
+                    description: get("error_description").map(|d| crate::http::shorten(&d)),
+                },
+                (Some(code), None) => CallbackResult::Code { code: Secret::new(code), iss: get("iss").map(|i| crate::http::shorten(&i)) },
                 (None, None) => CallbackResult::Error {
                     error: "invalid_request".into(),
                     description: Some("the answer carried neither a code nor an error".into()),

@@ -107,6 +107,7 @@ impl Idp {
             .map_err(|e| Error::Discovery { issuer: settings.issuer.clone(), detail: e.to_string() })?;
         let metadata = Metadata::discover_async(issuer_url, &http).await.map_err(|e| discovery_error(&settings.issuer, e))?;
         let extra = metadata.additional_metadata().clone();
+        check_endpoints(&settings.issuer, &metadata)?;
         let userinfo_endpoint = metadata.userinfo_endpoint().map(|u| u.url().clone());
         let client = CoreClient::from_provider_metadata(metadata, ClientId::new(settings.client_id.clone()), None);
         Ok(Idp {
@@ -247,10 +248,6 @@ impl Idp {
                     seconds: timeout.as_secs(),
                     waiting_for: "the code to be entered".into(),
                 },
-                Error::Protocol(p) if p.contains("timed out") || p.contains("expired") => Error::TimedOut {
-                    seconds: timeout.as_secs(),
-                    waiting_for: "the code to be entered".into(),
-                },
                 other => other,
             })?;
         Ok((tokens_of(&response), response))
@@ -284,8 +281,8 @@ impl Idp {
         }
         let body: serde_json::Value = response.json().await.unwrap_or_default();
         Err(Error::IdpRefused {
-            error: body["error"].as_str().map(str::to_owned).unwrap_or_else(|| format!("HTTP {status}")),
-            description: body["error_description"].as_str().map(str::to_owned),
+            error: body["error"].as_str().map(http::shorten).unwrap_or_else(|| format!("HTTP {status}")),
+            description: body["error_description"].as_str().map(http::shorten),
         })
     }
 }
@@ -295,6 +292,34 @@ impl Idp {
 pub enum TokenHint {
     Access,
     Refresh,
+}
+
+/// Every endpoint the discovery document names must be as safe as a link's addresses: the
+/// browser is sent to one, codes and tokens to the others. The library checks only `issuer`.
+fn check_endpoints(issuer: &str, m: &Metadata) -> Result<()> {
+    let extra = m.additional_metadata();
+    let endpoints: [(&str, Option<&Url>); 6] = [
+        ("authorization_endpoint", Some(m.authorization_endpoint().url())),
+        ("token_endpoint", m.token_endpoint().map(|u| u.url())),
+        ("userinfo_endpoint", m.userinfo_endpoint().map(|u| u.url())),
+        ("jwks_uri", Some(m.jwks_uri().url())),
+        ("device_authorization_endpoint", extra.device_authorization_endpoint.as_ref().map(|u| u.url())),
+        ("revocation_endpoint", extra.revocation_endpoint.as_ref().map(|u| u.url())),
+    ];
+    for (name, url) in endpoints {
+        if let Some(url) = url
+            && !crate::settings::is_secure_endpoint(url)
+        {
+            return Err(Error::Discovery {
+                issuer: issuer.to_owned(),
+                detail: format!(
+                    "its {name} ({}) is not https:// (http:// is allowed only on this computer), so Hublink will not send codes or tokens there",
+                    url.origin().ascii_serialization()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Ask the hub whether it accepts the session: GET `url` with the bearer token. 2xx accepts;
@@ -343,9 +368,13 @@ fn discovery_error(issuer: &str, e: openidconnect::DiscoveryError<HttpClientErro
         D::Request(HttpClientError::Reqwest(r)) => {
             http::classify(&*r, "the identity provider's discovery document", url.as_ref())
         }
-        D::Response(status, _body, _) => Error::Discovery {
+        D::Response(status, _body, _) if !status.is_success() => Error::Discovery {
             issuer: issuer.to_owned(),
             detail: format!("the discovery document answered HTTP {status} (is the issuer address right?)"),
+        },
+        D::Response(_, _, why) => Error::Discovery {
+            issuer: issuer.to_owned(),
+            detail: format!("{}/.well-known/openid-configuration is not an OpenID Connect discovery document ({why})", issuer.trim_end_matches('/')),
         },
         D::Parse(e) => Error::Discovery {
             issuer: issuer.to_owned(),
@@ -366,8 +395,8 @@ fn token_error<ER: Serialize + openidconnect::ErrorResponse + 'static>(
         RequestTokenError::ServerResponse(r) => {
             let v = serde_json::to_value(&r).unwrap_or_default();
             Error::IdpRefused {
-                error: v["error"].as_str().unwrap_or("unknown").to_owned(),
-                description: v["error_description"].as_str().map(str::to_owned),
+                error: http::shorten(v["error"].as_str().unwrap_or("unknown")),
+                description: v["error_description"].as_str().map(http::shorten),
             }
         }
         RequestTokenError::Request(HttpClientError::Reqwest(r)) => http::classify(&*r, what, None),

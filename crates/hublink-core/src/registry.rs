@@ -109,7 +109,8 @@ impl Registry {
         };
         let reason = match serde_json::from_slice::<RegistryData>(&bytes) {
             Ok(data) if data.version <= VERSION => return Ok((data, vec![])),
-            Ok(data) => format!("it was written by a newer Hublink (format {})", data.version),
+            // Not corrupt, only newer: leave it for the Hublink that wrote it.
+            Ok(data) => return Err(Error::NewerState { path: self.path.clone(), version: data.version }),
             Err(e) => format!("not valid: {e}"),
         };
         let kept_as = fsutil::set_aside(&self.path)?;
@@ -162,12 +163,13 @@ mod tests {
     }
 
     #[test]
-    fn newer_format_is_not_overwritten() {
+    fn newer_format_is_refused_and_left_in_place() {
         let (_d, paths, r) = registry();
         std::fs::create_dir_all(&paths.home).unwrap();
         std::fs::write(paths.registry(), b"{\"version\":99}").unwrap();
-        let (_, warnings) = r.load().unwrap();
-        assert!(matches!(&warnings[0], RegistryWarning::SetAside { reason, .. } if reason.contains("newer")));
+        assert!(matches!(r.load(), Err(Error::NewerState { version: 99, .. })));
+        assert!(r.update(|d| d.hidden.insert("x".into())).is_err());
+        assert_eq!(std::fs::read(paths.registry()).unwrap(), b"{\"version\":99}");
     }
 
     #[test]

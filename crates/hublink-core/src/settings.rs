@@ -532,6 +532,16 @@ enum UrlRole {
     SessionCheck,
 }
 
+/// True for an address Hublink may send secrets to: `https://`, or `http://` to this computer
+/// (127.0.0.0/8, [::1], localhost) — the same rule as for the addresses in a link.
+pub fn is_secure_endpoint(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => url.host().is_some_and(|h| is_loopback(&h)),
+        _ => false,
+    }
+}
+
 fn is_loopback(host: &Host<&str>) -> bool {
     match host {
         Host::Ipv4(ip) => ip.is_loopback(),
@@ -825,6 +835,21 @@ impl HubSettings {
 
     /// True when the host name has an internationalized (punycode, `xn--`) label: the UI
     /// then warns that the name uses international characters and shows the punycode.
+    /// The issuer as shown to people: its host in punycode, like [`Self::display_host`], so a
+    /// look-alike sign-in address cannot hide behind the real hub's name.
+    pub fn display_issuer(&self) -> String {
+        Url::parse(&self.issuer).map(|u| u.to_string().trim_end_matches('/').to_owned()).unwrap_or_else(|_| self.issuer.clone())
+    }
+
+    /// True when the hub's or the issuer's host uses international characters (punycode).
+    pub fn any_host_is_international(&self) -> bool {
+        let issuer_idn = Url::parse(&self.issuer)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.split('.').any(|l| l.starts_with("xn--"))))
+            .unwrap_or(false);
+        self.host_is_international() || issuer_idn
+    }
+
     pub fn host_is_international(&self) -> bool {
         match self.url.host() {
             Some(Host::Domain(d)) => d.split('.').any(|label| {
@@ -1274,5 +1299,35 @@ mod tests {
             }
         );
         assert!(!e.to_string().contains("eyJ"));
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn a_look_alike_issuer_is_shown_in_punycode_and_flagged() {
+        let (s, _) = HubSettings::from_pairs(
+            [("url", "https://finance.example.com/"), ("issuer", "https://finance.exаmple.com/realms/corp")],
+            Context::Link,
+        )
+        .unwrap();
+        assert!(!s.host_is_international(), "the hub itself is plain ASCII");
+        assert!(s.any_host_is_international(), "the sign-in address is not");
+        assert!(s.display_issuer().starts_with("https://finance.xn--"), "{}", s.display_issuer());
+        assert_eq!(s.issuer, "https://finance.exаmple.com/realms/corp", "kept exactly for the iss check");
+    }
+
+    #[test]
+    fn secure_endpoints_are_https_or_loopback_http() {
+        let ok = ["https://login.example.com/token", "http://127.0.0.1:9/x", "http://[::1]/x", "http://localhost:1/x"];
+        let bad = ["http://login.example.com/token", "ms-officecmd:open", "file:///etc/passwd", "javascript:alert(1)"];
+        for u in ok {
+            assert!(is_secure_endpoint(&Url::parse(u).unwrap()), "{u}");
+        }
+        for u in bad {
+            assert!(!is_secure_endpoint(&Url::parse(u).unwrap()), "{u}");
+        }
     }
 }

@@ -152,17 +152,36 @@ impl KeyringEntries {
         name: &str,
         op: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
     ) -> Result<T> {
+        self.call_raw(name, op)?.map_err(keyring_error)
+    }
+
+    /// The keyring call on its own thread, bounded by [`KEYRING_TIMEOUT`]; the outer error is
+    /// the timeout.
+    fn call_raw<T: Send + 'static>(
+        &self,
+        name: &str,
+        op: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
+    ) -> Result<keyring::Result<T>> {
         let (service, name) = (self.service.clone(), name.to_owned());
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let result = keyring::Entry::new(&service, &name).and_then(|e| op(&e));
             let _ = tx.send(result);
         });
-        match rx.recv_timeout(KEYRING_TIMEOUT) {
-            Ok(r) => r.map_err(keyring_error),
-            Err(_) => Err(Error::StorageUnavailable {
-                reason: format!("the system keyring did not answer within {} s", KEYRING_TIMEOUT.as_secs()),
-            }),
+        rx.recv_timeout(KEYRING_TIMEOUT).map_err(|_| Error::StorageUnavailable {
+            reason: format!("the system keyring did not answer within {} s", KEYRING_TIMEOUT.as_secs()),
+        })
+    }
+
+    /// Is there a usable keyring? `Err(true, _)`: there is no keyring service at all (the one
+    /// case where the plain-file opt-in applies); `Err(false, _)`: there is one, but it is
+    /// locked, refused or did not answer — worth trying again later.
+    fn probe(&self) -> std::result::Result<(), (bool, Error)> {
+        match self.call_raw("__hublink_probe__", |e| e.get_password().map(|_| ())) {
+            Ok(Ok(()) | Err(keyring::Error::NoEntry)) => Ok(()),
+            Ok(Err(e @ keyring::Error::PlatformFailure(_))) => Err((true, keyring_error(e))),
+            Ok(Err(e)) => Err((false, keyring_error(e))),
+            Err(timeout) => Err((false, timeout)),
         }
     }
 }
@@ -309,7 +328,7 @@ pub struct SystemStore {
     service: String,
     insecure_dir: PathBuf,
     insecure_allowed: bool,
-    chosen: std::sync::OnceLock<std::result::Result<Arc<dyn SecretStore>, String>>,
+    chosen: std::sync::OnceLock<Arc<dyn SecretStore>>,
 }
 
 impl SystemStore {
@@ -317,23 +336,25 @@ impl SystemStore {
         SystemStore { service, insecure_dir, insecure_allowed, chosen: std::sync::OnceLock::new() }
     }
 
+    /// The chosen store. Only a success is remembered: a keyring that is locked or slow now
+    /// may answer on the next call (the desktop app runs for days).
     fn inner(&self) -> Result<Arc<dyn SecretStore>> {
-        let chosen = self.chosen.get_or_init(|| {
-            let keyring = Chunked::new(KeyringEntries::new(self.service.clone()), "the system keyring");
-            match keyring.entries.get("__hublink_probe__") {
-                Ok(_) => Ok(Arc::new(keyring) as Arc<dyn SecretStore>),
-                Err(Error::StorageUnavailable { reason }) if self.insecure_allowed => {
-                    tracing::warn!(%reason, "no usable keyring; storing sessions in plain files as HUBLINK_INSECURE_STORAGE=1 allows");
-                    Ok(Arc::new(InsecureFileStore(Chunked::new(
-                        FileEntries::new(self.insecure_dir.clone()),
-                        format!("plain files in {} (HUBLINK_INSECURE_STORAGE=1)", self.insecure_dir.display()),
-                    ))) as Arc<dyn SecretStore>)
-                }
-                Err(Error::StorageUnavailable { reason }) => Err(reason),
-                Err(other) => Err(other.cause()),
+        if let Some(store) = self.chosen.get() {
+            return Ok(store.clone());
+        }
+        let keyring = KeyringEntries::new(self.service.clone());
+        let store: Arc<dyn SecretStore> = match keyring.probe() {
+            Ok(()) => Arc::new(Chunked::new(keyring, "the system keyring")),
+            Err((true, e)) if self.insecure_allowed => {
+                tracing::warn!(reason = %e.cause(), "no keyring; storing sessions in plain files as HUBLINK_INSECURE_STORAGE=1 allows");
+                Arc::new(InsecureFileStore(Chunked::new(
+                    FileEntries::new(self.insecure_dir.clone()),
+                    format!("plain files in {} (HUBLINK_INSECURE_STORAGE=1)", self.insecure_dir.display()),
+                )))
             }
-        });
-        chosen.clone().map_err(|reason| Error::StorageUnavailable { reason })
+            Err((_, e)) => return Err(e),
+        };
+        Ok(self.chosen.get_or_init(|| store).clone())
     }
 }
 
