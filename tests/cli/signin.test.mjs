@@ -117,6 +117,9 @@ describe('happy path: link → browser sign-in with TOTP → keyring session →
     assert.equal(s.code, 3, show(s));
     assert.equal(s.hub.state, 'sign_in_required');
     assert.match(s.hub.reason, /no longer accepts/);
+    const list = JSON.parse((await user.run(['list', '--json'])).stdout).hubs[0];
+    assert.equal(list.state, 'sign_in_required', 'list remembers what status found');
+    assert.match(list.reason, /no longer accepts/);
     const t = await user.run(['token', 'Demo Hub']);
     assert.equal(t.code, 3, show(t));
     assert.match(t.stderr, /^hublink: sign in again: /m);

@@ -75,7 +75,8 @@ impl Row {
         let too_old = r.signed_in_at.is_none_or(|t| {
             OffsetDateTime::now_utc() - t > time::Duration::days(i64::from(hub.settings.max_session_days))
         });
-        let mut row = Row::base(hub, if too_old { "sign_in_required" } else { "signed_in" });
+        let mut row = Row::base(hub, if too_old || r.sign_in_required.is_some() { "sign_in_required" } else { "signed_in" });
+        row.reason = r.sign_in_required.clone();
         row.user = r.user.clone();
         row.expires_at = r.expires_at.map(rfc3339);
         row.last_signed_in = r.signed_in_at.map(rfc3339);

@@ -353,7 +353,12 @@ impl Hublink {
         self.registry().update(|d| {
             d.sessions.insert(
                 hub.id.clone(),
-                SessionRecord { user: Some(user.clone()), signed_in_at: Some(now), expires_at: session.expires_at },
+                SessionRecord {
+                    user: Some(user.clone()),
+                    signed_in_at: Some(now),
+                    expires_at: session.expires_at,
+                    sign_in_required: None,
+                },
             );
         })?;
         Ok(SignedIn { user, expires_at: session.expires_at })
@@ -442,7 +447,11 @@ impl Hublink {
         current.obtained_at = Some(OffsetDateTime::now_utc());
         self.save_session(hub, &current).await?;
         let expires_at = current.expires_at;
-        self.registry().update(|d| d.sessions.entry(hub.id.clone()).or_default().expires_at = expires_at)?;
+        self.registry().update(|d| {
+            let record = d.sessions.entry(hub.id.clone()).or_default();
+            record.expires_at = expires_at;
+            record.sign_in_required = None;
+        })?;
         tracing::info!(hub = %hub.settings.name, "session refreshed");
         Ok(current)
     }
@@ -454,8 +463,30 @@ impl Hublink {
     }
 
     /// Check one hub's stored session: still valid → signed in; expired → refreshed silently;
-    /// refused, revoked or too old → sign in again; unreachable → offline. Nothing is deleted.
+    /// refused, revoked or too old → sign in again; unreachable → offline. Nothing is deleted;
+    /// the outcome is remembered for `list`.
     pub async fn check(&self, hub: &Hub) -> SessionState {
+        let state = self.check_session(hub).await;
+        let outcome = match &state {
+            SessionState::SignedIn { expires_at, .. } => Some((None, *expires_at)),
+            SessionState::SignInRequired { reason, .. } => Some((Some(reason.clone()), None)),
+            _ => None,
+        };
+        if let Some((needs_sign_in, expires_at)) = outcome {
+            let remembered = self.registry().update(|d| {
+                if let Some(record) = d.sessions.get_mut(&hub.id) {
+                    record.expires_at = expires_at.or(record.expires_at);
+                    record.sign_in_required = needs_sign_in;
+                }
+            });
+            if let Err(e) = remembered {
+                tracing::warn!(hub = %hub.settings.name, error = %e, "could not remember the session state");
+            }
+        }
+        state
+    }
+
+    async fn check_session(&self, hub: &Hub) -> SessionState {
         let last = self.last_known().ok().and_then(|m| m.get(&hub.id).cloned()).unwrap_or_default();
         let offline = |error: Error| SessionState::Offline { user: last.user.clone(), last_signed_in: last.signed_in_at, error };
         let session = match self.usable_session(hub).await {

@@ -55,57 +55,73 @@ impl Loopback {
     }
 
     /// Wait (forever: the caller bounds it) for the callback that carries `state`.
+    ///
+    /// Each connection is read in its own task: browsers open speculative connections that
+    /// send nothing, and one of those must not hold up the real answer.
     pub async fn accept(&self, state: &str) -> Result<Callback> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(TcpStream, Option<String>)>(16);
         loop {
-            let (mut stream, _) = match self.listener.accept().await {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::debug!(error = %e, "loopback accept failed");
-                    continue;
+            tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((mut stream, _)) => {
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            let target = tokio::time::timeout(READ_TIMEOUT, read_request_target(&mut stream)).await.ok().flatten();
+                            let _ = tx.send((stream, target)).await;
+                        });
+                    }
+                    Err(e) => tracing::debug!(error = %e, "loopback accept failed"),
+                },
+                Some((stream, target)) = rx.recv() => {
+                    if let Some(callback) = handle(stream, target, state).await {
+                        return Ok(callback);
+                    }
                 }
-            };
-            let target = match tokio::time::timeout(READ_TIMEOUT, read_request_target(&mut stream)).await {
-                Ok(Some(t)) => t,
-                _ => {
-                    let _ = respond(&mut stream, 400, "Bad request", "Hublink could not read this request.").await;
-                    continue;
-                }
-            };
-            let Some(query) = target.strip_prefix("/callback").filter(|r| r.is_empty() || r.starts_with('?')) else {
-                let _ = respond(&mut stream, 404, "Not found", "This address only receives Hublink's sign-in answer.").await;
-                continue;
-            };
-            let params: Vec<(String, String)> = url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
-                .into_owned()
-                .collect();
-            let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-            if get("state").as_deref() != Some(state) {
-                tracing::warn!("ignored a sign-in callback with a wrong or missing state");
-                let _ = respond(
-                    &mut stream,
-                    400,
-                    "Sign-in not accepted",
-                    "This answer does not belong to the sign-in Hublink started, so it was ignored. \
-                     Start the sign-in again from Hublink.",
-                )
-                .await;
-                continue;
             }
-            let result = match (get("code"), get("error")) {
-                // What the identity provider wrote is shown to the user: printable and short.
-                (_, Some(error)) => CallbackResult::Error {
-                    error: crate::http::shorten(&error),
-                    description: get("error_description").map(|d| crate::http::shorten(&d)),
-                },
-                (Some(code), None) => CallbackResult::Code { code: Secret::new(code), iss: get("iss").map(|i| crate::http::shorten(&i)) },
-                (None, None) => CallbackResult::Error {
-                    error: "invalid_request".into(),
-                    description: Some("the answer carried neither a code nor an error".into()),
-                },
-            };
-            return Ok(Callback { result, stream });
         }
     }
+}
+
+/// Answer one request; `Some` only for the callback that carries our `state`.
+async fn handle(mut stream: TcpStream, target: Option<String>, state: &str) -> Option<Callback> {
+    let Some(target) = target else {
+        let _ = respond(&mut stream, 400, "Bad request", "Hublink could not read this request.").await;
+        return None;
+    };
+    let Some(query) = target.strip_prefix("/callback").filter(|r| r.is_empty() || r.starts_with('?')) else {
+        let _ = respond(&mut stream, 404, "Not found", "This address only receives Hublink's sign-in answer.").await;
+        return None;
+    };
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes()).into_owned().collect();
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if get("state").as_deref() != Some(state) {
+        tracing::warn!("ignored a sign-in callback with a wrong or missing state");
+        let _ = respond(
+            &mut stream,
+            400,
+            "Sign-in not accepted",
+            "This answer does not belong to the sign-in Hublink started, so it was ignored. \
+             Start the sign-in again from Hublink.",
+        )
+        .await;
+        return None;
+    }
+    let result = match (get("code"), get("error")) {
+        // What the identity provider wrote is shown to the user: printable and short.
+        (_, Some(error)) => CallbackResult::Error {
+            error: crate::http::shorten(&error),
+            description: get("error_description").map(|d| crate::http::shorten(&d)),
+        },
+        (Some(code), None) => {
+            CallbackResult::Code { code: Secret::new(code), iss: get("iss").map(|i| crate::http::shorten(&i)) }
+        }
+        (None, None) => CallbackResult::Error {
+            error: "invalid_request".into(),
+            description: Some("the answer carried neither a code nor an error".into()),
+        },
+    };
+    Some(Callback { result, stream })
 }
 
 impl Callback {
@@ -223,6 +239,20 @@ mod tests {
         let page = get(port, "/callback?error=access_denied&error_description=%3Cb%3Edenied%3C%2Fb%3E&state=s").await;
         assert!(page.contains("&lt;b&gt;denied"), "{page}");
         assert!(!page.contains("<b>denied"));
+        waiter.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_silent_connection_does_not_hold_up_the_callback() {
+        let lb = Loopback::bind(None).await.unwrap();
+        let port = lb.port();
+        let waiter = tokio::spawn(async move { lb.accept("s").await.unwrap().finish(Ok("ok".into())).await });
+        // Like a browser's speculative connection: open, send nothing, keep it open.
+        let _silent = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let started = std::time::Instant::now();
+        let page = get(port, "/callback?code=c&state=s").await;
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(started.elapsed() < READ_TIMEOUT / 2, "the real answer waited for the silent one");
         waiter.await.unwrap();
     }
 

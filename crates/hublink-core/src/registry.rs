@@ -52,6 +52,9 @@ pub struct SessionRecord {
     pub signed_in_at: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    /// Why the last check found that a new sign-in is needed (cleared by the next success).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_required: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -114,6 +114,12 @@ impl<E: Entries> SecretStore for Chunked<E> {
         for i in 1..=chunks {
             self.entries.delete(&Self::chunk_name(key, i))?;
         }
+        // Chunks a crash left behind (a header already rewritten to fewer or none) go too.
+        let mut i = chunks + 1;
+        while self.entries.get(&Self::chunk_name(key, i))?.is_some() {
+            self.entries.delete(&Self::chunk_name(key, i))?;
+            i += 1;
+        }
         self.entries.delete(key)
     }
 
@@ -438,6 +444,15 @@ mod tests {
         s.set("hub", &Secret::new("z".repeat(3 * CHUNK_CHARS))).unwrap();
         s.delete("hub").unwrap();
         assert!(m.names().is_empty());
+    }
+
+    #[test]
+    fn delete_also_sweeps_chunks_a_crash_left_behind() {
+        let (m, s) = store();
+        s.set("hub", &Secret::new("x".repeat(3 * CHUNK_CHARS))).unwrap();
+        m.set("hub", "small").unwrap(); // the header rewritten, the old chunks not yet removed
+        s.delete("hub").unwrap();
+        assert!(m.names().is_empty(), "{:?}", m.names());
     }
 
     #[test]
