@@ -169,5 +169,5 @@ pub async fn open_in_browser(state: State<'_, AppState>, url: String) -> Result<
         .ok()
         .filter(|u| matches!(u.scheme(), "https" | "http"))
         .ok_or_else(|| Error::Internal("only http and https addresses can be opened".into()))?;
-    state.hublink.open_in_browser(&url).map_err(|reason| Error::Internal(reason).into())
+    state.hublink.open_in_browser(&url).map_err(|reason| Error::Internal(reason.to_string()).into())
 }

@@ -261,7 +261,7 @@ impl Hublink {
         }
         match self.inner.browser.open(&pending.url) {
             Ok(()) => progress(Progress::BrowserOpened { url: pending.url.clone() }),
-            Err(reason) => progress(Progress::BrowserFailed { url: pending.url.clone(), reason }),
+            Err(reason) => progress(Progress::BrowserFailed { url: pending.url.clone(), reason: reason.to_string() }),
         }
         let state = pending.state.secret().clone();
         let callback = tokio::time::timeout(options.timeout, loopback.accept(&state)).await.map_err(|_| Error::TimedOut {
@@ -603,7 +603,7 @@ impl Hublink {
     }
 
     /// Open an address (the device-code page) in the browser sign-in uses.
-    pub fn open_in_browser(&self, url: &Url) -> std::result::Result<(), String> {
+    pub fn open_in_browser(&self, url: &Url) -> std::result::Result<(), crate::browser::BrowserError> {
         self.inner.browser.open(url)
     }
 
@@ -628,8 +628,8 @@ mod tests {
 
     struct NoBrowser;
     impl Browser for NoBrowser {
-        fn open(&self, _: &Url) -> std::result::Result<(), String> {
-            Err("no browser in unit tests".into())
+        fn open(&self, _: &Url) -> std::result::Result<(), crate::browser::BrowserError> {
+            Err(crate::browser::BrowserError("no browser in unit tests".into()))
         }
     }
 

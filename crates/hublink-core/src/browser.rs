@@ -5,9 +5,14 @@
 use url::Url;
 
 pub trait Browser: Send + Sync {
-    /// Open `url`; `Err` carries words for the user, who will be shown the URL instead.
-    fn open(&self, url: &Url) -> Result<(), String>;
+    /// Open `url`; on failure the user is shown the URL instead, with the reason.
+    fn open(&self, url: &Url) -> Result<(), BrowserError>;
 }
+
+/// Why no browser opened, in words for the user.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct BrowserError(pub String);
 
 /// The production browser.
 pub struct SystemBrowser {
@@ -25,19 +30,20 @@ impl SystemBrowser {
 }
 
 impl Browser for SystemBrowser {
-    fn open(&self, url: &Url) -> Result<(), String> {
+    fn open(&self, url: &Url) -> Result<(), BrowserError> {
         match &self.command {
             Some(cmd) => {
                 let mut child = std::process::Command::new(&cmd[0]);
                 child.args(&cmd[1..]).arg(url.as_str()).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
-                let mut child = child.spawn().map_err(|e| format!("HUBLINK_BROWSER ({}) could not start: {e}", cmd[0]))?;
+                let mut child = child.spawn()
+                    .map_err(|e| BrowserError(format!("HUBLINK_BROWSER ({}) could not start: {e}", cmd[0])))?;
                 // Reap it whenever it ends; we never wait for the browser.
                 std::thread::spawn(move || {
                     let _ = child.wait();
                 });
                 Ok(())
             }
-            None => open::that_detached(url.as_str()).map_err(|e| format!("no browser could be opened ({e})")),
+            None => open::that_detached(url.as_str()).map_err(|e| BrowserError(format!("no browser could be opened ({e})"))),
         }
     }
 }
