@@ -25,16 +25,16 @@ echo "== 2. welcome page (vitest, tsc)"
 (cd ui && npm test --silent && npm run check --silent)
 
 echo "== 3. test identity provider self-test"
-(cd tests && node --test --test-reporter=spec idp/selftest.mjs)
+(cd tests && node --test --test-timeout=180000 --test-reporter=spec idp/selftest.mjs)
 
 export HUBLINK_BIN="$PWD/target/debug/hublink"
 export HUBLINK_DESKTOP_BIN="$PWD/target/debug/hublink-desktop"
 
 echo "== 4. integration: the hublink CLI against the real IdP, browser and keyring"
-tests/with-keyring.sh node --test --test-concurrency=1 --test-reporter=spec tests/cli/*.test.mjs
+tests/with-keyring.sh node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec tests/cli/*.test.mjs
 
 echo "== 5. end to end: the desktop app under Xvfb"
 rm -rf target/screenshots
 tests/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
-  node --test --test-concurrency=1 --test-reporter=spec tests/desktop/*.test.mjs
+  node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec tests/desktop/*.test.mjs
 echo "screenshots: $(ls target/screenshots/*.png 2>/dev/null | tr '\n' ' ')"

@@ -90,8 +90,16 @@ async function loadProvider() {
 }
 
 function newSigningKeys() {
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = privateKey.export({ format: 'jwk' });
+  // Generated as PEM and exported from a separate KeyObject: on Node 20, exporting the very
+  // KeyObject generateKeyPairSync returned can deadlock when a garbage collection runs the
+  // key-generation job's destructor in the middle of the export (both take the key's mutex;
+  // seen as a CI run hanging in ExportJWK -> ~KeyGenJob).
+  const { privateKey: pem } = crypto.generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const jwk = crypto.createPrivateKey(pem).export({ format: 'jwk' });
   const kid = crypto.createHash('sha256').update(jwk.n).digest('base64url').slice(0, 16);
   return { keys: [{ ...jwk, kid, use: 'sig', alg: 'RS256' }] };
 }
