@@ -252,4 +252,18 @@ describe('first start', () => {
       await app.stop();
     }
   });
+
+  test('a dark desktop gets the dark page (prefers-color-scheme follows the OS theme)', async () => {
+    const user = newDesktopUser('dark');
+    const background = (session) => session.execute('return getComputedStyle(document.body).backgroundColor');
+    const brightness = (rgb) => rgb.match(/\d+/g).slice(0, 3).map(Number).reduce((a, b) => a + b, 0) / 3;
+    const app = await launchApp(user, { env: { GTK_THEME: 'Adwaita:dark' } });
+    try {
+      assert.equal(await app.session.execute('return matchMedia("(prefers-color-scheme: dark)").matches'), true);
+      assert.ok(brightness(await background(app.session)) < 80, await background(app.session));
+      await saveScreenshot(app.session, 'empty-dark');
+    } finally {
+      await app.stop();
+    }
+  });
 });
