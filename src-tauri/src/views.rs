@@ -7,13 +7,10 @@ use hublink_core::registry::SessionRecord;
 use hublink_core::settings::Flow;
 use hublink_core::{Hub, SessionState, Source};
 use serde::Serialize;
-use time::OffsetDateTime;
+use hublink_core::session::rfc3339;
 
 use crate::error::UiError;
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
 
 #[derive(Serialize)]
 pub struct LastKnown {

@@ -42,9 +42,7 @@ impl From<&Error> for ErrorJson {
     }
 }
 
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
+pub use hublink_core::session::rfc3339;
 
 impl Row {
     fn base(hub: &Hub, state: &'static str) -> Row {

@@ -86,16 +86,7 @@ pub struct FileLock {
 impl FileLock {
     /// Wait up to `timeout` for the lock on `path` (created if missing).
     pub async fn acquire(path: &Path, timeout: Duration) -> Result<FileLock> {
-        if let Some(dir) = path.parent() {
-            ensure_private_dir(dir)?;
-        }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
+        let file = open_lock_file(path)?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -119,19 +110,18 @@ impl FileLock {
 
     /// The blocking variant, for code that is not async.
     pub fn acquire_blocking(path: &Path) -> Result<FileLock> {
-        if let Some(dir) = path.parent() {
-            ensure_private_dir(dir)?;
-        }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
+        let file = open_lock_file(path)?;
         file.lock().map_err(|e| Error::io(path, e))?;
         Ok(FileLock { file })
     }
+}
+
+/// The lock file (created, with its private folder, if missing); its content is never used.
+fn open_lock_file(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent() {
+        ensure_private_dir(dir)?;
+    }
+    OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(|e| Error::io(path, e))
 }
 
 impl Drop for FileLock {

@@ -10,6 +10,11 @@ use crate::secret::Secret;
 /// when it arrives — or a quarter of the token's lifetime, when that is shorter.
 pub const REFRESH_MARGIN: time::Duration = time::Duration::seconds(30);
 
+/// A time as RFC 3339, as `--json` and the welcome page show it.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
 /// Everything about one hub's session; the whole value lives in the secret store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredSession {
