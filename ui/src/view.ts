@@ -28,7 +28,7 @@ const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u2
  * Makes untrusted text (hub names, reasons, file names) safe to *show*: tabs and line breaks
  * become spaces, invisible and direction-changing characters become a visible `⟨U+202E⟩`, and
  * very long text is cut with an ellipsis. (It is always put in the page with textContent, never
- * as HTML; see `escapeHtml` for the rare place that needs markup.)
+ * as HTML.)
  */
 export function displayText(s: string, max = 200): string {
   const flat = s.replace(/[\t\n\r]+/g, ' ').replace(INVISIBLE, (c) => {
@@ -43,17 +43,6 @@ export function displayText(s: string, max = 200): string {
  *  lower case; as a heading or a sentence on the page they start with a capital. */
 export function sentence(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-/** Escapes text for inclusion in HTML markup. The page builds its DOM with textContent; this
- *  exists for the one-off cases where markup is unavoidable (none at present in the app). */
-export function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 /**

@@ -65,7 +65,7 @@ fn main() {
             .expect("registry update");
     });
 
-    let store = Chunked::new(MemoryEntries::default(), "memory");
+    let store = Chunked::new(MemoryEntries::default());
     let session = Secret::new("x".repeat(6000));
     measure("store + read a 6 kB session in 1,000-char chunks", "sessions", 1, || {
         store.set("hub", &session).expect("set");

@@ -636,7 +636,7 @@ mod tests {
     fn app(dir: &std::path::Path) -> Hublink {
         Hublink::new(Parts {
             paths: Paths::at(dir),
-            store: Arc::new(Chunked::new(MemoryEntries::default(), "memory")),
+            store: Arc::new(Chunked::new(MemoryEntries::default())),
             browser: Arc::new(NoBrowser),
             ini_dirs: vec![],
             insecure_storage_allowed: false,

@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 
-use crate::hubs_ini::IniProblem;
 use crate::link::LinkError;
 use crate::settings::SettingsError;
 
@@ -35,9 +34,6 @@ pub enum Error {
 
     #[error("the hub's settings are not valid: {0}")]
     Settings(#[from] SettingsError),
-
-    #[error("hubs.ini has problems: {}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
-    HubsIni(Vec<IniProblem>),
 
     #[error("no hub matches `{0}`")]
     UnknownHub(String),
@@ -140,7 +136,7 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         use Error::*;
         match self {
-            Link(_) | Settings(_) | HubsIni(_) | CaFile { .. } => ExitCode::BadConfig,
+            Link(_) | Settings(_) | CaFile { .. } => ExitCode::BadConfig,
             UnknownHub(_) | AmbiguousHub { .. } | AdminHub(_) | ConfirmationRequired => ExitCode::Usage,
             Network { .. } | Tls { .. } | HubError { .. } => ExitCode::Network,
             IdpRefused { .. } | MfaMissing { .. } | ServerRefused { .. } | Callback(_) | SignInRequired { .. } => {
@@ -158,7 +154,6 @@ impl Error {
         match self {
             Link(_) => "bad_link",
             Settings(_) => "bad_settings",
-            HubsIni(_) => "bad_hubs_ini",
             UnknownHub(_) => "unknown_hub",
             AmbiguousHub { .. } => "ambiguous_hub",
             AdminHub(_) => "admin_hub",
@@ -190,7 +185,6 @@ impl Error {
         match self {
             Link(_) => "the authentication link is not valid".into(),
             Settings(_) => "the hub's settings are not valid".into(),
-            HubsIni(_) => "hubs.ini has problems".into(),
             UnknownHub(_) | AmbiguousHub { .. } => "hub not found".into(),
             AdminHub(_) => "this hub cannot be removed".into(),
             ConfirmationRequired => "adding a hub needs your confirmation".into(),
@@ -218,7 +212,6 @@ impl Error {
         match self {
             Link(e) => e.to_string(),
             Settings(e) => e.to_string(),
-            HubsIni(p) => p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "),
             UnknownHub(q) => format!("no hub is called `{q}` (names are case-insensitive; URLs and identities work too)"),
             AmbiguousHub { query, candidates } => {
                 format!("`{query}` matches {}", candidates.join(", "))
@@ -251,7 +244,6 @@ impl Error {
         match self {
             Link(e) => e.next_step().into(),
             Settings(e) => e.next_step().into(),
-            HubsIni(_) => "Fix the lines named above; `hublink hubs check` shows every problem.".into(),
             UnknownHub(_) | AmbiguousHub { .. } => "Run `hublink list` to see the hubs and their names.".into(),
             AdminHub(_) => "Ask your administrator to remove it from hubs.ini, or hide it in the app.".into(),
             ConfirmationRequired => "Run the command again with --yes to confirm.".into(),
@@ -287,11 +279,5 @@ impl Error {
             NewerState { .. } => "Use the newer Hublink (an older copy may still be on your PATH); the file was left as it is.".into(),
             Internal(_) => "Please report this as a bug, with these details.".into(),
         }
-    }
-}
-
-impl From<crate::hubs_ini::IniProblem> for Error {
-    fn from(p: IniProblem) -> Self {
-        Error::HubsIni(vec![p])
     }
 }

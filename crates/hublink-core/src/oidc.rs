@@ -71,7 +71,6 @@ pub struct Tokens {
 pub struct Identity {
     /// `preferred_username`, else `email`, else `sub`.
     pub user: String,
-    pub amr: Vec<String>,
 }
 
 /// A discovered identity provider with a client for one hub.
@@ -183,7 +182,7 @@ impl Idp {
             .map(|u| u.to_string())
             .or_else(|| claims.email().map(|e| e.to_string()))
             .unwrap_or_else(|| claims.subject().to_string());
-        Ok(Identity { user, amr })
+        Ok(Identity { user })
     }
 
     /// Exchange a refresh token. `invalid_grant` (revoked, expired) becomes

@@ -31,12 +31,6 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, key: &str, value: &Secret) -> Result<()>;
     /// Deleting what is not there is not an error.
     fn delete(&self, key: &str) -> Result<()>;
-    /// Human words for where secrets go ("the system keyring", …).
-    fn describe(&self) -> String;
-    /// True for the plain-file store, which every command warns about.
-    fn is_insecure(&self) -> bool {
-        false
-    }
 }
 
 /// A store of short string values (one platform entry each). The keyring implements it; tests
@@ -50,12 +44,11 @@ pub trait Entries: Send + Sync {
 /// Splits values over as many [`Entries`] as they need.
 pub struct Chunked<E> {
     entries: E,
-    describe: String,
 }
 
 impl<E: Entries> Chunked<E> {
-    pub fn new(entries: E, describe: impl Into<String>) -> Self {
-        Chunked { entries, describe: describe.into() }
+    pub fn new(entries: E) -> Self {
+        Chunked { entries }
     }
 
     fn chunk_name(key: &str, i: usize) -> String {
@@ -121,10 +114,6 @@ impl<E: Entries> SecretStore for Chunked<E> {
             i += 1;
         }
         self.entries.delete(key)
-    }
-
-    fn describe(&self) -> String {
-        self.describe.clone()
     }
 }
 
@@ -266,26 +255,6 @@ impl Entries for FileEntries {
     }
 }
 
-struct InsecureFileStore(Chunked<FileEntries>);
-
-impl SecretStore for InsecureFileStore {
-    fn get(&self, key: &str) -> Result<Option<Secret>> {
-        self.0.get(key)
-    }
-    fn set(&self, key: &str, value: &Secret) -> Result<()> {
-        self.0.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<()> {
-        self.0.delete(key)
-    }
-    fn describe(&self) -> String {
-        self.0.describe()
-    }
-    fn is_insecure(&self) -> bool {
-        true
-    }
-}
-
 /// In-memory entries, for tests of the logic above. Never used in production wiring.
 #[derive(Default)]
 pub struct MemoryEntries {
@@ -350,13 +319,10 @@ impl SystemStore {
         }
         let keyring = KeyringEntries::new(self.service.clone());
         let store: Arc<dyn SecretStore> = match keyring.probe() {
-            Ok(()) => Arc::new(Chunked::new(keyring, "the system keyring")),
+            Ok(()) => Arc::new(Chunked::new(keyring)),
             Err((true, e)) if self.insecure_allowed => {
                 tracing::warn!(reason = %e.cause(), "no keyring; storing sessions in plain files as HUBLINK_INSECURE_STORAGE=1 allows");
-                Arc::new(InsecureFileStore(Chunked::new(
-                    FileEntries::new(self.insecure_dir.clone()),
-                    format!("plain files in {} (HUBLINK_INSECURE_STORAGE=1)", self.insecure_dir.display()),
-                )))
+                Arc::new(Chunked::new(FileEntries::new(self.insecure_dir.clone())))
             }
             Err((_, e)) => return Err(e),
         };
@@ -374,15 +340,6 @@ impl SecretStore for SystemStore {
     fn delete(&self, key: &str) -> Result<()> {
         self.inner()?.delete(key)
     }
-    fn describe(&self) -> String {
-        match self.inner() {
-            Ok(s) => s.describe(),
-            Err(e) => format!("none ({})", e.cause()),
-        }
-    }
-    fn is_insecure(&self) -> bool {
-        self.inner().map(|s| s.is_insecure()).unwrap_or(false)
-    }
 }
 
 #[cfg(test)]
@@ -391,7 +348,7 @@ mod tests {
 
     fn store() -> (Arc<MemoryEntries>, Chunked<Arc<MemoryEntries>>) {
         let m = Arc::new(MemoryEntries::default());
-        (m.clone(), Chunked::new(m, "memory"))
+        (m.clone(), Chunked::new(m))
     }
 
     #[test]
@@ -466,7 +423,7 @@ mod tests {
     #[test]
     fn file_entries_are_private_files() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Chunked::new(FileEntries::new(dir.path().join("insecure")), "files");
+        let s = Chunked::new(FileEntries::new(dir.path().join("insecure")));
         s.set("0123abcd", &Secret::new("t".repeat(2500))).unwrap();
         assert_eq!(s.get("0123abcd").unwrap().unwrap().len(), 2500);
         s.delete("0123abcd").unwrap();
