@@ -43,13 +43,12 @@ fn internal(what: &str) -> UiError {
 #[tauri::command]
 pub async fn list_hubs(state: State<'_, AppState>) -> Result<HubsView> {
     let catalog = state.hublink.catalog()?;
-    let last = state.hublink.last_known()?;
     Ok(HubsView {
-        hubs: catalog.hubs.iter().map(|h| HubView::new(h, last.get(&h.id))).collect(),
+        hubs: catalog.hubs.iter().map(|h| HubView::new(h, catalog.sessions.get(&h.id))).collect(),
         problems: catalog.ini_problems.iter().map(IniProblemView::from).collect(),
         warnings: catalog.warnings.clone(),
         storage_warning: state.hublink.storage_warning(),
-        hubs_dirs: hublink_core::catalog::hubs_ini_dirs().iter().map(|d| d.display().to_string()).collect(),
+        hubs_dirs: state.hublink.ini_dirs().iter().map(|d| d.display().to_string()).collect(),
     })
 }
 

@@ -43,7 +43,8 @@ pub fn run() {
                 });
             }
             let handle = app.handle().clone();
-            watch::watch(hublink_core::catalog::hubs_ini_dirs(), move || {
+            let dirs = app.state::<AppState>().hublink.ini_dirs().to_vec();
+            watch::watch(dirs, move || {
                 let _ = handle.emit("hubs-changed", ());
             });
             Ok(())

@@ -242,8 +242,7 @@ fn describe_proposal(p: &Proposal) -> String {
 
 fn list(app: &Hublink, json: bool) -> Result<ExitCode, Error> {
     let catalog = app.catalog()?;
-    let last = app.last_known()?;
-    let rows: Vec<output::Row> = catalog.hubs.iter().map(|h| output::Row::last_known(h, last.get(&h.id))).collect();
+    let rows: Vec<output::Row> = catalog.hubs.iter().map(|h| output::Row::last_known(h, catalog.sessions.get(&h.id))).collect();
     output::print_hubs(&rows, &catalog, json);
     Ok(ExitCode::Ok)
 }

@@ -167,9 +167,9 @@ impl Hublink {
         Ok(Catalog::build(&self.inner.ini_dirs, &data, warnings))
     }
 
-    /// The last known session of each hub, without network or keyring (for `list`).
-    pub fn last_known(&self) -> Result<std::collections::BTreeMap<String, SessionRecord>> {
-        Ok(self.registry().load()?.0.sessions)
+    /// The hubs.ini folders this instance reads (machine-wide first).
+    pub fn ini_dirs(&self) -> &[PathBuf] {
+        &self.inner.ini_dirs
     }
 
     /// Turn what the user pasted into a hub to confirm: an authentication link as it is, or a
@@ -487,7 +487,7 @@ impl Hublink {
     }
 
     async fn check_session(&self, hub: &Hub) -> SessionState {
-        let last = self.last_known().ok().and_then(|m| m.get(&hub.id).cloned()).unwrap_or_default();
+        let last = self.registry().load().ok().and_then(|(d, _)| d.sessions.get(&hub.id).cloned()).unwrap_or_default();
         let offline = |error: Error| SessionState::Offline { user: last.user.clone(), last_signed_in: last.signed_in_at, error };
         let session = match self.usable_session(hub).await {
             Ok(s) => s,

@@ -2,6 +2,7 @@
 //! merged by identity (the administrator's entry wins), and the `<hub>` argument resolved
 //! against them.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -9,7 +10,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::hubs_ini::{self, IniProblem};
 use crate::link::AuthLink;
-use crate::registry::{RegistryData, RegistryWarning};
+use crate::registry::{RegistryData, RegistryWarning, SessionRecord};
 use crate::settings::HubSettings;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,6 +47,8 @@ pub struct Catalog {
     pub ini_problems: Vec<IniProblem>,
     /// Registry files set aside, link records that no longer parse.
     pub warnings: Vec<String>,
+    /// What was last known of each hub's session, by identity (from the same registry read).
+    pub sessions: BTreeMap<String, SessionRecord>,
 }
 
 /// The hubs.ini folders, machine-wide first (its entry wins when both name the same hub), then
@@ -62,6 +65,7 @@ impl Catalog {
         let mut catalog = Catalog {
             ini_problems: ini.problems,
             warnings: registry_warnings.iter().map(|w| w.to_string()).collect(),
+            sessions: registry.sessions.clone(),
             ..Catalog::default()
         };
         for h in ini.hubs {
