@@ -1,22 +1,46 @@
 #!/usr/bin/env bash
 # Set everything up and run every test:
+#   0. the fast gate: rustfmt, clippy -D warnings, the core free of Tauri
 #   1. unit tests of the core, the CLI and the desktop shell (cargo test)
 #   2. the welcome page's view logic and types (Vitest, tsc)
 #   3. the test identity provider's own self-test
 #   4. the CLI against a real OpenID Connect provider with TOTP, real headless Chromium as the
 #      browser and the real Secret Service
-#   5. the real desktop app under Xvfb, driven by tauri-driver + WebKitWebDriver
+#   5. the IdP quirks ring: the CLI against an identity provider that behaves like the real
+#      ones (string claims, extra audiences, skewed clocks, …), keyrings that are locked or
+#      have no default keyring, proxies, odd files
+#   6. the real desktop app under Xvfb, driven by tauri-driver + WebKitWebDriver
 # Screenshots of the app land in target/screenshots.
+#
+# scripts/test.sh --fast   the gate and the unit ring of the core and the CLI only (your loop)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --desktop
+FAST=0
+[[ "${1:-}" == "--fast" ]] && FAST=1
 
-echo "== 0. the engine stays GUI-free"
+if ((FAST)); then
+  command -v cargo >/dev/null || { echo "test: cargo is missing; run scripts/setup.sh first" >&2; exit 1; }
+else
+  scripts/setup.sh
+fi
+
+echo "== 0. fast gate: rustfmt, clippy -D warnings, the engine stays GUI-free"
+cargo fmt --all --check
+cargo clippy --locked --all-targets -- -D warnings   # the core and the CLI (default members)
 if cargo tree -p hublink-core -e normal --locked | grep -q tauri; then
   echo "hublink-core depends on tauri; keep the core free of the desktop shell" >&2
   exit 1
 fi
-echo "ok: cargo tree -p hublink-core shows no tauri"
+echo "ok: formatted, no clippy warnings, cargo tree -p hublink-core shows no tauri"
+
+if ((FAST)); then
+  echo "== 1. unit tests of the core and the CLI (cargo test)"
+  cargo test --locked
+  exit 0
+fi
+
+scripts/setup.sh --desktop
+cargo clippy --locked -p hublink-desktop --all-targets -- -D warnings
 
 echo "== 1. unit tests (cargo test)"
 cargo test --workspace --locked
@@ -33,7 +57,10 @@ export HUBLINK_DESKTOP_BIN="$PWD/target/debug/hublink-desktop"
 echo "== 4. integration: the hublink CLI against the real IdP, browser and keyring"
 tests/with-keyring.sh node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec tests/cli/*.test.mjs
 
-echo "== 5. end to end: the desktop app under Xvfb"
+echo "== 5. the IdP quirks ring: identity providers as they really behave"
+tests/with-keyring.sh node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec tests/quirks/*.test.mjs
+
+echo "== 6. end to end: the desktop app under Xvfb"
 rm -rf target/screenshots
 tests/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec tests/desktop/*.test.mjs

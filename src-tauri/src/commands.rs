@@ -10,7 +10,9 @@ use tauri::{AppHandle, Emitter, State};
 
 use crate::error::{Result, UiError};
 use crate::links::PendingLinks;
-use crate::views::{AddView, HubStateView, HubView, HubsView, IniProblemView, ProgressView, ProposalView, SignedInView};
+use crate::views::{
+    AddView, HubStateView, HubView, HubsView, IniProblemView, ProgressView, ProposalView, SignedInView,
+};
 
 pub struct AppState {
     pub hublink: Hublink,
@@ -32,7 +34,13 @@ impl AppState {
     }
 
     fn hub(&self, id: &str) -> Result<Hub> {
-        Ok(self.hublink.catalog()?.hubs.into_iter().find(|h| h.id == id).ok_or_else(|| Error::UnknownHub(id.to_owned()))?)
+        Ok(self
+            .hublink
+            .catalog()?
+            .hubs
+            .into_iter()
+            .find(|h| h.id == id)
+            .ok_or_else(|| Error::UnknownHub(id.to_owned()))?)
     }
 }
 
@@ -108,7 +116,9 @@ pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, d
         hublink.login(&hub, LoginOptions { device, ..LoginOptions::default() }, &progress).await
     });
     let task_id = task.id();
-    if let Some(previous) = state.logins.lock().map_err(|_| internal("the sign-in list"))?.insert(hub_id.clone(), task.abort_handle()) {
+    if let Some(previous) =
+        state.logins.lock().map_err(|_| internal("the sign-in list"))?.insert(hub_id.clone(), task.abort_handle())
+    {
         previous.abort();
     }
     let result = task.await;
@@ -139,9 +149,14 @@ pub async fn logout(state: State<'_, AppState>, hub_id: String) -> Result<String
     let hub = state.hub(&hub_id)?;
     Ok(match state.hublink.logout(&hub).await? {
         Revocation::Revoked => format!("Signed out of {}; the identity provider ended the session.", hub.settings.name),
-        Revocation::NotOffered => format!("Signed out of {}; the session was deleted from this computer.", hub.settings.name),
+        Revocation::NotOffered => {
+            format!("Signed out of {}; the session was deleted from this computer.", hub.settings.name)
+        }
         Revocation::NothingStored => format!("There was no session for {} on this computer.", hub.settings.name),
-        Revocation::Failed(why) => format!("Signed out of {} on this computer; the identity provider could not be told ({why}).", hub.settings.name),
+        Revocation::Failed(why) => format!(
+            "Signed out of {} on this computer; the identity provider could not be told ({why}).",
+            hub.settings.name
+        ),
     })
 }
 

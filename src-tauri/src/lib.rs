@@ -73,7 +73,8 @@ pub fn run() {
 /// The log plugin, filtered by `HUBLINK_LOG` (`warn`, `hublink=debug`, `hublink=debug,tao=warn`).
 /// `hublink` stands for every Hublink crate. Tokens are never logged, whatever the level.
 fn log_plugin<R: tauri::Runtime>(filter: String) -> tauri::plugin::TauriPlugin<R> {
-    let mut builder = tauri_plugin_log::Builder::new().level(log::LevelFilter::Info).level_for("tao", log::LevelFilter::Warn);
+    let mut builder =
+        tauri_plugin_log::Builder::new().level(log::LevelFilter::Info).level_for("tao", log::LevelFilter::Warn);
     for directive in filter.split(',').map(str::trim).filter(|d| !d.is_empty()) {
         let (target, level) = match directive.split_once('=') {
             Some((t, l)) => (Some(t), l),

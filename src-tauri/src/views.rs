@@ -4,13 +4,12 @@
 use hublink_core::app::{AddOutcome, Progress, Proposal, ProposalOrigin, SignedIn};
 use hublink_core::hubs_ini::IniProblem;
 use hublink_core::registry::SessionRecord;
+use hublink_core::session::rfc3339;
 use hublink_core::settings::Flow;
 use hublink_core::{Hub, SessionState, Source};
 use serde::Serialize;
-use hublink_core::session::rfc3339;
 
 use crate::error::UiError;
-
 
 #[derive(Serialize)]
 pub struct LastKnown {
@@ -113,7 +112,9 @@ pub enum HubStateView {
 impl From<SessionState> for HubStateView {
     fn from(s: SessionState) -> Self {
         match s {
-            SessionState::SignedIn { user, expires_at } => HubStateView::SignedIn { user, expires_at: expires_at.map(rfc3339) },
+            SessionState::SignedIn { user, expires_at } => {
+                HubStateView::SignedIn { user, expires_at: expires_at.map(rfc3339) }
+            }
             SessionState::SignInRequired { reason, user } => HubStateView::SignInRequired { reason, user },
             SessionState::Offline { user, last_signed_in, error } => {
                 HubStateView::Offline { user, last_signed_in: last_signed_in.map(rfc3339), error: error.into() }
@@ -196,9 +197,19 @@ impl From<SignedIn> for SignedInView {
 #[derive(Serialize, Clone)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProgressKind {
-    BrowserOpened { url: String },
-    BrowserFailed { url: String, reason: String },
-    DeviceCode { user_code: String, verification_uri: String, verification_uri_complete: Option<String>, expires_in_secs: u64 },
+    BrowserOpened {
+        url: String,
+    },
+    BrowserFailed {
+        url: String,
+        reason: String,
+    },
+    DeviceCode {
+        user_code: String,
+        verification_uri: String,
+        verification_uri_complete: Option<String>,
+        expires_in_secs: u64,
+    },
     Verifying,
 }
 
@@ -215,7 +226,12 @@ impl ProgressView {
             Progress::BrowserOpened { url } => ProgressKind::BrowserOpened { url: url.to_string() },
             Progress::BrowserFailed { url, reason } => ProgressKind::BrowserFailed { url: url.to_string(), reason },
             Progress::DeviceCode { user_code, verification_uri, verification_uri_complete, expires_in } => {
-                ProgressKind::DeviceCode { user_code, verification_uri, verification_uri_complete, expires_in_secs: expires_in.as_secs() }
+                ProgressKind::DeviceCode {
+                    user_code,
+                    verification_uri,
+                    verification_uri_complete,
+                    expires_in_secs: expires_in.as_secs(),
+                }
             }
             Progress::Verifying => ProgressKind::Verifying,
         };

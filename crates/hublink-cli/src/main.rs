@@ -95,6 +95,9 @@ struct LinkArgs {
     redirect_port: Option<String>,
     #[arg(long)]
     session_check: Option<String>,
+    /// Audiences besides the client id that the identity provider's ID tokens carry (comma-separated)
+    #[arg(long)]
+    extra_audiences: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -111,6 +114,7 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("hublink=warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -179,7 +183,9 @@ fn resolve(app: &Hublink, query: &str) -> Result<hublink_core::Hub, Error> {
 fn describe_revocation(r: &Revocation) -> String {
     match r {
         Revocation::Revoked => "the identity provider revoked the session.".into(),
-        Revocation::NotOffered => "the identity provider offers no revocation; the tokens were deleted from this computer.".into(),
+        Revocation::NotOffered => {
+            "the identity provider offers no revocation; the tokens were deleted from this computer.".into()
+        }
         Revocation::NothingStored => "there was no session on this computer.".into(),
         Revocation::Failed(why) => format!("revocation failed ({why}); the tokens were deleted from this computer."),
     }
@@ -231,7 +237,9 @@ fn describe_proposal(p: &Proposal) -> String {
         match &p.origin {
             ProposalOrigin::Link => "an authentication link".to_owned(),
             ProposalOrigin::PublishedByHub(u) => format!("the hub's published settings ({u})"),
-            ProposalOrigin::AddressAsIssuer(_) => "the address you typed (the hub publishes no settings; it is used as its own identity provider)".to_owned(),
+            ProposalOrigin::AddressAsIssuer(_) =>
+                "the address you typed (the hub publishes no settings; it is used as its own identity provider)"
+                    .to_owned(),
         }
     );
     if !p.ignored.is_empty() {
@@ -242,7 +250,8 @@ fn describe_proposal(p: &Proposal) -> String {
 
 fn list(app: &Hublink, json: bool) -> Result<ExitCode, Error> {
     let catalog = app.catalog()?;
-    let rows: Vec<output::Row> = catalog.hubs.iter().map(|h| output::Row::last_known(h, catalog.sessions.get(&h.id))).collect();
+    let rows: Vec<output::Row> =
+        catalog.hubs.iter().map(|h| output::Row::last_known(h, catalog.sessions.get(&h.id))).collect();
     output::print_hubs(&rows, &catalog, json);
     Ok(ExitCode::Ok)
 }
@@ -282,7 +291,8 @@ async fn login(app: &Hublink, query: &str, device: bool, timeout: u64) -> Result
             if let Some(complete) = verification_uri_complete {
                 eprintln!("(or open: {complete})");
             }
-            eprintln!("The code is valid for {} minutes.", expires_in.as_secs().div_ceil(60));
+            let seconds = i64::try_from(expires_in.as_secs()).unwrap_or(i64::MAX);
+            eprintln!("The code is valid for {}.", hublink_core::session::human_duration(seconds));
         }
         Progress::Verifying => eprintln!("Checking the sign-in with the hub…"),
     };
@@ -296,13 +306,18 @@ async fn login(app: &Hublink, query: &str, device: bool, timeout: u64) -> Result
         signed_in.user,
         signed_in.expires_at.map(|e| format!(" (access expires {})", output::rfc3339(e))).unwrap_or_default()
     );
+    if let Some(notice) = signed_in.notice() {
+        eprintln!("note: {notice}");
+    }
     Ok(ExitCode::Ok)
 }
 
 async fn doctor(app: &Hublink, target: &str, json: bool) -> Result<ExitCode, Error> {
     let settings = match app.catalog()?.resolve(target) {
         Ok(hub) => hub.settings.clone(),
-        Err(Error::UnknownHub(_)) if target.contains("://") => HubSettings::from_pairs([("url", target)], Context::Link)?.0,
+        Err(Error::UnknownHub(_)) if target.contains("://") => {
+            HubSettings::from_pairs([("url", target)], Context::Link)?.0
+        }
         Err(e) => return Err(e),
     };
     let report = hublink_core::doctor::diagnose(&settings).await;
@@ -317,7 +332,9 @@ async fn doctor(app: &Hublink, target: &str, json: bool) -> Result<ExitCode, Err
             }
         }
         if report.ok() {
-            println!("Everything on the way to the hub works. If signing in still fails, run `hublink login` and read its reason.");
+            println!(
+                "Everything on the way to the hub works. If signing in still fails, run `hublink login` and read its reason."
+            );
         }
     }
     Ok(report.exit_code())
@@ -333,6 +350,7 @@ fn link(args: &LinkArgs) -> Result<ExitCode, Error> {
         ("flow", &args.flow),
         ("redirect_port", &args.redirect_port),
         ("session_check", &args.session_check),
+        ("extra_audiences", &args.extra_audiences),
     ];
     pairs.extend(optional.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))));
     if args.mfa_required {

@@ -73,7 +73,8 @@ impl Row {
         let too_old = r.signed_in_at.is_none_or(|t| {
             OffsetDateTime::now_utc() - t > time::Duration::days(i64::from(hub.settings.max_session_days))
         });
-        let mut row = Row::base(hub, if too_old || r.sign_in_required.is_some() { "sign_in_required" } else { "signed_in" });
+        let mut row =
+            Row::base(hub, if too_old || r.sign_in_required.is_some() { "sign_in_required" } else { "signed_in" });
         row.reason = r.sign_in_required.clone();
         row.user = r.user.clone();
         row.expires_at = r.expires_at.map(rfc3339);
@@ -139,7 +140,9 @@ pub fn print_hubs(rows: &[Row], catalog: &Catalog, json: bool) {
         return;
     }
     if rows.is_empty() {
-        println!("No hubs yet. Add one with `hublink add <authentication link>`, or ask your administrator for a link or a hubs.ini file.");
+        println!(
+            "No hubs yet. Add one with `hublink add <authentication link>`, or ask your administrator for a link or a hubs.ini file."
+        );
     }
     for row in rows {
         println!(

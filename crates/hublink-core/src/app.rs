@@ -15,7 +15,7 @@ use crate::fsutil::FileLock;
 use crate::http;
 use crate::link::{AuthLink, UserInput};
 use crate::loopback::{CallbackResult, Loopback};
-use crate::oidc::{self, Idp, Tokens};
+use crate::oidc::{self, Idp, SignIn};
 use crate::paths::Paths;
 use crate::registry::{LinkRecord, Registry, SessionRecord};
 use crate::secret::Secret;
@@ -95,7 +95,12 @@ pub enum Progress {
     /// No browser could be opened; the user must open `url` themselves.
     BrowserFailed { url: Url, reason: String },
     /// Device flow: enter `user_code` at `verification_uri`.
-    DeviceCode { user_code: String, verification_uri: String, verification_uri_complete: Option<String>, expires_in: Duration },
+    DeviceCode {
+        user_code: String,
+        verification_uri: String,
+        verification_uri_complete: Option<String>,
+        expires_in: Duration,
+    },
     /// The identity provider answered; checking the tokens and the hub.
     Verifying,
 }
@@ -116,6 +121,26 @@ impl Default for LoginOptions {
 pub struct SignedIn {
     pub user: String,
     pub expires_at: Option<OffsetDateTime>,
+    /// The identity provider gave a refresh token, so the session renews itself.
+    pub renewable: bool,
+}
+
+impl SignedIn {
+    /// What the user should know at sign-in about how long the session lasts: without a
+    /// refresh token it ends with the access token, and saying so now beats a surprise later.
+    pub fn notice(&self) -> Option<String> {
+        if self.renewable {
+            return None;
+        }
+        let lifetime = self.expires_at.map(|t| (t - OffsetDateTime::now_utc()).whole_seconds().max(0));
+        Some(match lifetime {
+            Some(s) => format!(
+                "The identity provider gave no refresh token, so this hub will ask you to sign in again every {}. Your administrator can allow refresh tokens (offline_access) for Hublink's client.",
+                crate::session::human_duration(s)
+            ),
+            None => "The identity provider gave no refresh token, so this hub will ask you to sign in again whenever its access token expires. Your administrator can allow refresh tokens (offline_access) for Hublink's client.".to_owned(),
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -152,7 +177,8 @@ impl Hublink {
     /// A warning every command shows while plain-file storage is allowed.
     pub fn storage_warning(&self) -> Option<String> {
         self.inner.insecure_storage_allowed.then(|| {
-            "HUBLINK_INSECURE_STORAGE=1: if no keyring is available, sessions are stored in plain files under ".to_owned()
+            "HUBLINK_INSECURE_STORAGE=1: if no keyring is available, sessions are stored in plain files under "
+                .to_owned()
                 + &self.inner.paths.insecure_secrets().display().to_string()
         })
     }
@@ -177,7 +203,9 @@ impl Hublink {
     /// issuer). Nothing is added here.
     pub async fn prepare_add(&self, input: &str) -> Result<Proposal> {
         match crate::link::parse_user_input(input)? {
-            UserInput::Link(AuthLink { settings, ignored }) => Ok(Proposal { settings, ignored, origin: ProposalOrigin::Link }),
+            UserInput::Link(AuthLink { settings, ignored }) => {
+                Ok(Proposal { settings, ignored, origin: ProposalOrigin::Link })
+            }
             UserInput::HubAddress(address) => self.retrieve_from_hub(address).await,
         }
     }
@@ -198,9 +226,10 @@ impl Hublink {
             .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
         // A hub that answers every path with its web page publishes nothing: not an error.
         if response.status().is_success() && is_json {
-            let json: serde_json::Value = response.json().await.map_err(|e| {
-                Error::Protocol(format!("{well_known} is not valid JSON ({})", e.without_url()))
-            })?;
+            let json: serde_json::Value = response
+                .json()
+                .await
+                .map_err(|e| Error::Protocol(format!("{well_known} is not valid JSON ({})", e.without_url())))?;
             let (settings, ignored) = HubSettings::from_well_known_json(&address, &json)?;
             return Ok(Proposal { settings, ignored, origin: ProposalOrigin::PublishedByHub(well_known) });
         }
@@ -231,15 +260,20 @@ impl Hublink {
     /// Sign in interactively: the browser flow (authorization code + PKCE on a loopback
     /// redirect) or the device flow; verify the ID token; ask the hub whether it accepts the
     /// session; only then store it. A failure or cancellation stores nothing.
-    pub async fn login(&self, hub: &Hub, options: LoginOptions, progress: &(dyn Fn(Progress) + Send + Sync)) -> Result<SignedIn> {
-        let key = hub.id.clone();
-        // Fail closed before the user types a password we could not keep a session for.
-        self.store_call(move |s| s.get(&key).map(|_| ())).await?;
+    pub async fn login(
+        &self,
+        hub: &Hub,
+        options: LoginOptions,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<SignedIn> {
+        // Fail closed before the user types a password we could not keep a session for: a
+        // write, because a locked keyring can still be read.
+        self.store_call(|s| s.check_writable()).await?;
         let settings = &hub.settings;
         let idp = Idp::discover(settings, http::client_for(settings)?).await?;
         if options.device || settings.flow == Flow::Device {
-            let (tokens, identity) = self.device_sign_in(&idp, settings, options, progress).await?;
-            self.save_new_session(hub, &idp, tokens, identity.user).await
+            let sign_in = self.device_sign_in(&idp, settings, options, progress).await?;
+            self.save_new_session(hub, &idp, sign_in).await
         } else {
             self.browser_sign_in(&idp, hub, options, progress).await
         }
@@ -255,7 +289,7 @@ impl Hublink {
         let settings = &hub.settings;
         // The listener exists before the browser opens, so no answer can arrive too early.
         let loopback = Loopback::bind(settings.redirect_port).await?;
-        let pending = idp.authorize(&loopback.redirect_uri())?;
+        let pending = idp.authorize(&loopback.redirect_uri());
         if !crate::settings::is_secure_endpoint(&pending.url) {
             return Err(Error::Internal("the sign-in address is not http(s)".into()));
         }
@@ -263,30 +297,31 @@ impl Hublink {
             Ok(()) => progress(Progress::BrowserOpened { url: pending.url.clone() }),
             Err(reason) => progress(Progress::BrowserFailed { url: pending.url.clone(), reason: reason.to_string() }),
         }
-        let state = pending.state.secret().clone();
-        let callback = tokio::time::timeout(options.timeout, loopback.accept(&state)).await.map_err(|_| Error::TimedOut {
-            seconds: options.timeout.as_secs(),
-            waiting_for: "the sign-in to finish in the browser".into(),
-        })??;
+        let state = pending.state.expose().to_owned();
+        let callback =
+            tokio::time::timeout(options.timeout, loopback.accept(&state)).await.map_err(|_| Error::TimedOut {
+                seconds: options.timeout.as_secs(),
+                waiting_for: "the sign-in to finish in the browser".into(),
+            })??;
         progress(Progress::Verifying);
         let outcome = async {
             let code = match &callback.result {
                 CallbackResult::Error { error, description } => {
                     return Err(Error::IdpRefused { error: error.clone(), description: description.clone() });
                 }
-                CallbackResult::Code { iss: Some(iss), .. } if *iss != idp.issuer => {
+                CallbackResult::Code { iss: Some(iss), .. } if !oidc::same_issuer(iss, idp.published_issuer()) => {
                     return Err(Error::Callback(format!(
-                        "the answer came from issuer {iss}, not from {} (possible mix-up attack)",
-                        idp.issuer
+                        "the answer came from issuer {}, not from {} (possible mix-up attack)",
+                        http::shorten(iss),
+                        idp.published_issuer()
                     )));
                 }
                 CallbackResult::Code { code, .. } => code.clone(),
             };
-            let (tokens, response, nonce) = idp.exchange_code(&code, pending).await?;
-            let identity = idp.verify(&response, Some(&nonce), settings.mfa_required)?;
-            self.session_check(idp, settings, &tokens.access_token).await?;
+            let sign_in = idp.exchange_code(&code, pending).await?;
+            self.session_check(idp, settings, &sign_in.tokens.access_token).await?;
             // Stored before the tab says "signed in", so it never says so for a session we lost.
-            self.save_new_session(hub, idp, tokens, identity.user).await
+            self.save_new_session(hub, idp, sign_in).await
         }
         .await;
         match &outcome {
@@ -304,21 +339,20 @@ impl Hublink {
         settings: &HubSettings,
         options: LoginOptions,
         progress: &(dyn Fn(Progress) + Send + Sync),
-    ) -> Result<(Tokens, oidc::Identity)> {
+    ) -> Result<SignIn> {
         let details = idp.device_start().await?;
         // The user has until the code expires or we stop waiting, whichever comes first.
-        let timeout = options.timeout.min(details.expires_in());
+        let timeout = options.timeout.min(details.expires_in);
         progress(Progress::DeviceCode {
-            user_code: crate::http::shorten(details.user_code().secret()),
-            verification_uri: details.verification_uri().to_string(),
-            verification_uri_complete: details.verification_uri_complete().map(|u| u.secret().clone()),
+            user_code: details.user_code.clone(),
+            verification_uri: details.verification_uri.clone(),
+            verification_uri_complete: details.verification_uri_complete.clone(),
             expires_in: timeout,
         });
-        let (tokens, response) = idp.device_poll(&details, timeout).await?;
+        let sign_in = idp.device_poll(&details, timeout).await?;
         progress(Progress::Verifying);
-        let identity = idp.verify(&response, None, settings.mfa_required)?;
-        self.session_check(idp, settings, &tokens.access_token).await?;
-        Ok((tokens, identity))
+        self.session_check(idp, settings, &sign_in.tokens.access_token).await?;
+        Ok(sign_in)
     }
 
     /// Ask the hub (its `session_check`, else the issuer's userinfo endpoint) whether it
@@ -335,7 +369,9 @@ impl Hublink {
 
     /// Store a new sign-in, under the hub's session lock so no refresh or sign-out of another
     /// process interleaves with it.
-    async fn save_new_session(&self, hub: &Hub, idp: &Idp, tokens: Tokens, user: String) -> Result<SignedIn> {
+    async fn save_new_session(&self, hub: &Hub, idp: &Idp, sign_in: SignIn) -> Result<SignedIn> {
+        let SignIn { tokens, identity } = sign_in;
+        let user = identity.user;
         let _lock = FileLock::acquire(&self.inner.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await?;
         let now = OffsetDateTime::now_utc();
         let session = StoredSession {
@@ -361,7 +397,7 @@ impl Hublink {
                 },
             );
         })?;
-        Ok(SignedIn { user, expires_at: session.expires_at })
+        Ok(SignedIn { user, expires_at: session.expires_at, renewable: session.refresh_token.is_some() })
     }
 
     async fn save_session(&self, hub: &Hub, session: &StoredSession) -> Result<()> {
@@ -381,7 +417,10 @@ impl Hublink {
         }))
     }
 
-    async fn store_call<T: Send + 'static>(&self, f: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static) -> Result<T> {
+    async fn store_call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || f(&*inner.store))
             .await
@@ -395,7 +434,10 @@ impl Hublink {
             return Err(Error::SignInRequired { hub: name, reason: "there is no session on this computer".into() });
         };
         if session.issuer != hub.settings.issuer || session.client_id != hub.settings.client_id {
-            return Err(Error::SignInRequired { hub: name, reason: "the hub's sign-in settings changed since you signed in".into() });
+            return Err(Error::SignInRequired {
+                hub: name,
+                reason: "the hub's sign-in settings changed since you signed in".into(),
+            });
         }
         let max = time::Duration::days(i64::from(hub.settings.max_session_days));
         if OffsetDateTime::now_utc() - session.signed_in_at > max {
@@ -415,7 +457,13 @@ impl Hublink {
     /// lock across read → refresh → save, and re-read after taking it, so that any number of
     /// processes restoring the same hub make exactly one refresh.
     /// `force` refreshes even a token that has not expired (the hub refused it).
-    async fn fresh_session(&self, hub: &Hub, idp: Option<&Idp>, session: StoredSession, force: bool) -> Result<StoredSession> {
+    async fn fresh_session(
+        &self,
+        hub: &Hub,
+        idp: Option<&Idp>,
+        session: StoredSession,
+        force: bool,
+    ) -> Result<StoredSession> {
         if !force && !session.needs_refresh(OffsetDateTime::now_utc()) {
             return Ok(session);
         }
@@ -439,7 +487,7 @@ impl Hublink {
                 &discovered
             }
         };
-        let (tokens, _) = idp.refresh(&hub.settings.name, &refresh_token).await?;
+        let tokens = idp.refresh(&hub.settings.name, &refresh_token).await?;
         current.access_token = tokens.access_token;
         current.refresh_token = tokens.refresh_token.or(current.refresh_token);
         current.id_token = tokens.id_token.or(current.id_token);
@@ -456,10 +504,27 @@ impl Hublink {
         Ok(current)
     }
 
-    /// A valid access token for `hub`, refreshed silently when needed.
+    /// A valid access token for `hub`, refreshed silently when needed. When the identity
+    /// provider did not say how long the token lives (no `expires_in`, not a JWT), the hub is
+    /// asked first: a token Hublink has reason to believe is dead is never handed out.
     pub async fn access_token(&self, hub: &Hub) -> Result<Secret> {
         let session = self.usable_session(hub).await?;
-        Ok(self.fresh_session(hub, None, session, false).await?.access_token)
+        let session = self.fresh_session(hub, None, session, false).await?;
+        if session.expires_at.is_some() {
+            return Ok(session.access_token);
+        }
+        let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
+        match self.session_check(&idp, &hub.settings, &session.access_token).await {
+            Ok(()) => Ok(session.access_token),
+            Err(Error::ServerRefused { status: 401, .. }) if session.refresh_token.is_some() => {
+                Ok(self.fresh_session(hub, Some(&idp), session, true).await?.access_token)
+            }
+            Err(Error::ServerRefused { reason, .. }) => Err(Error::SignInRequired {
+                hub: hub.settings.name.clone(),
+                reason: format!("the hub no longer accepts the session: {reason}"),
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// Check one hub's stored session: still valid → signed in; expired → refreshed silently;
@@ -488,10 +553,13 @@ impl Hublink {
 
     async fn check_session(&self, hub: &Hub) -> SessionState {
         let last = self.registry().load().ok().and_then(|(d, _)| d.sessions.get(&hub.id).cloned()).unwrap_or_default();
-        let offline = |error: Error| SessionState::Offline { user: last.user.clone(), last_signed_in: last.signed_in_at, error };
+        let offline =
+            |error: Error| SessionState::Offline { user: last.user.clone(), last_signed_in: last.signed_in_at, error };
         let session = match self.usable_session(hub).await {
             Ok(s) => s,
-            Err(Error::SignInRequired { reason, .. }) => return SessionState::SignInRequired { reason, user: last.user.clone() },
+            Err(Error::SignInRequired { reason, .. }) => {
+                return SessionState::SignInRequired { reason, user: last.user.clone() };
+            }
             Err(e) => return SessionState::Error(e),
         };
         let user = Some(session.user.clone());
@@ -501,13 +569,13 @@ impl Hublink {
         };
         let idp = match idp {
             Ok(i) => i,
-            Err(e @ Error::Network { .. }) => return offline(e),
+            Err(e) if e.is_offline() => return offline(e),
             Err(e) => return SessionState::Error(e),
         };
         let mut session = match self.fresh_session(hub, Some(&idp), session, false).await {
             Ok(s) => s,
             Err(Error::SignInRequired { reason, .. }) => return SessionState::SignInRequired { reason, user },
-            Err(e @ Error::Network { .. }) => return offline(e),
+            Err(e) if e.is_offline() => return offline(e),
             Err(e) => return SessionState::Error(e),
         };
         let mut refreshed = false;
@@ -519,15 +587,20 @@ impl Hublink {
                     refreshed = true;
                     session = match self.fresh_session(hub, Some(&idp), session, true).await {
                         Ok(s) => s,
-                        Err(Error::SignInRequired { reason, .. }) => return SessionState::SignInRequired { reason, user },
-                        Err(e @ Error::Network { .. }) => return offline(e),
+                        Err(Error::SignInRequired { reason, .. }) => {
+                            return SessionState::SignInRequired { reason, user };
+                        }
+                        Err(e) if e.is_offline() => return offline(e),
                         Err(e) => return SessionState::Error(e),
                     };
                 }
                 Err(Error::ServerRefused { reason, .. }) => {
-                    return SessionState::SignInRequired { reason: format!("the hub no longer accepts the session: {reason}"), user };
+                    return SessionState::SignInRequired {
+                        reason: format!("the hub no longer accepts the session: {reason}"),
+                        user,
+                    };
                 }
-                Err(e @ Error::Network { .. }) => return offline(e),
+                Err(e) if e.is_offline() => return offline(e),
                 Err(e) => return SessionState::Error(e),
             }
         }

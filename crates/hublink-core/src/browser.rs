@@ -34,8 +34,13 @@ impl Browser for SystemBrowser {
         match &self.command {
             Some(cmd) => {
                 let mut child = std::process::Command::new(&cmd[0]);
-                child.args(&cmd[1..]).arg(url.as_str()).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
-                let mut child = child.spawn()
+                child
+                    .args(&cmd[1..])
+                    .arg(url.as_str())
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::null());
+                let mut child = child
+                    .spawn()
                     .map_err(|e| BrowserError(format!("HUBLINK_BROWSER ({}) could not start: {e}", cmd[0])))?;
                 // Reap it whenever it ends; we never wait for the browser.
                 std::thread::spawn(move || {
@@ -43,7 +48,9 @@ impl Browser for SystemBrowser {
                 });
                 Ok(())
             }
-            None => open::that_detached(url.as_str()).map_err(|e| BrowserError(format!("no browser could be opened ({e})"))),
+            None => {
+                open::that_detached(url.as_str()).map_err(|e| BrowserError(format!("no browser could be opened ({e})")))
+            }
         }
     }
 }

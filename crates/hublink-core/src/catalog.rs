@@ -102,7 +102,8 @@ impl Catalog {
         if let Some(h) = self.hubs.iter().find(|h| h.id == q) {
             return Ok(h);
         }
-        let by_name: Vec<&Hub> = self.hubs.iter().filter(|h| h.settings.name.to_lowercase() == q.to_lowercase()).collect();
+        let by_name: Vec<&Hub> =
+            self.hubs.iter().filter(|h| h.settings.name.to_lowercase() == q.to_lowercase()).collect();
         let matches = if by_name.is_empty() {
             match url::Url::parse(q) {
                 Ok(u) => self.hubs.iter().filter(|h| same_url(&h.settings.url, &u)).collect(),

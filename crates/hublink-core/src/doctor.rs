@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use openidconnect::reqwest;
+use reqwest;
 use serde::Serialize;
 use time::OffsetDateTime;
 use url::Url;
@@ -44,7 +44,13 @@ impl Report {
     }
 
     fn pass(&mut self, name: impl Into<String>, detail: impl Into<String>) {
-        self.steps.push(Step { name: name.into(), ok: true, detail: detail.into(), next_step: None, exit: ExitCode::Ok });
+        self.steps.push(Step {
+            name: name.into(),
+            ok: true,
+            detail: detail.into(),
+            next_step: None,
+            exit: ExitCode::Ok,
+        });
     }
 
     fn fail(&mut self, name: impl Into<String>, e: &Error) {
@@ -107,49 +113,84 @@ pub async fn diagnose(settings: &HubSettings) -> Report {
     report
 }
 
+/// DNS and TCP to the host — or to the proxy in effect for it, which is where the requests go —
+/// then TLS through the same client the sign-in uses.
 async fn check_connection(report: &mut Report, client: &reqwest::Client, url: &Url) -> bool {
-    let Some(host) = url.host_str() else { return false };
-    let port = url.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<std::net::SocketAddr> = match tokio::time::timeout(Duration::from_secs(10), tokio::net::lookup_host((host, port))).await {
-        Ok(Ok(a)) => a.collect(),
-        Ok(Err(e)) => {
-            report.fail(format!("DNS {host}"), &Error::Network { what: format!("the name {host}"), detail: format!("it could not be resolved ({e})") });
-            return false;
-        }
-        Err(_) => {
-            report.fail(format!("DNS {host}"), &Error::Network { what: format!("the name {host}"), detail: "no answer from DNS within 10 s".into() });
-            return false;
-        }
+    let proxy = http::proxy_for(url);
+    let target = proxy.as_ref().map_or(url, |p| &p.url);
+    if let Some(p) = &proxy {
+        report.pass(
+            format!("proxy for {}", url.origin().ascii_serialization()),
+            format!("requests go through {} (set by {}; NO_PROXY does not exclude this host)", p.display(), p.variable),
+        );
+    }
+    let Some(host) = target.host_str() else { return false };
+    let port = target.port_or_known_default().unwrap_or(443);
+    let what = |host: &str| match &proxy {
+        Some(p) => format!("the proxy {host}:{port} (from {})", p.variable),
+        None => format!("{host}:{port}"),
     };
+    let addrs: Vec<std::net::SocketAddr> =
+        match tokio::time::timeout(Duration::from_secs(10), tokio::net::lookup_host((host, port))).await {
+            Ok(Ok(a)) => a.collect(),
+            Ok(Err(e)) => {
+                report.fail(
+                    format!("DNS {host}"),
+                    &Error::Network {
+                        what: format!("the name {host}"),
+                        detail: format!("it could not be resolved ({e})"),
+                    },
+                );
+                return false;
+            }
+            Err(_) => {
+                report.fail(
+                    format!("DNS {host}"),
+                    &Error::Network {
+                        what: format!("the name {host}"),
+                        detail: "no answer from DNS within 10 s".into(),
+                    },
+                );
+                return false;
+            }
+        };
     let Some(first) = addrs.first() else {
-        report.fail(format!("DNS {host}"), &Error::Network { what: format!("the name {host}"), detail: "DNS returned no address".into() });
+        report.fail(
+            format!("DNS {host}"),
+            &Error::Network { what: format!("the name {host}"), detail: "DNS returned no address".into() },
+        );
         return false;
     };
     report.pass(format!("DNS {host}"), addrs.iter().map(|a| a.ip().to_string()).collect::<Vec<_>>().join(", "));
     match tokio::time::timeout(Duration::from_secs(10), tokio::net::TcpStream::connect(first)).await {
-        Ok(Ok(_)) => report.pass(format!("TCP {first}"), "connected"),
+        Ok(Ok(_)) => report.pass(format!("TCP {first}"), format!("connected to {}", what(host))),
         Ok(Err(e)) => {
             let detail = if e.kind() == std::io::ErrorKind::ConnectionRefused {
-                "connection refused: nothing listens there (is the server running? is a firewall in the way?)".to_owned()
+                "connection refused: nothing listens there (is the server running? is a firewall in the way?)"
+                    .to_owned()
             } else {
                 e.to_string()
             };
-            report.fail(format!("TCP {first}"), &Error::Network { what: format!("{host}:{port}"), detail });
+            report.fail(format!("TCP {first}"), &Error::Network { what: what(host), detail });
             return false;
         }
         Err(_) => {
             report.fail(
                 format!("TCP {first}"),
-                &Error::Network { what: format!("{host}:{port}"), detail: "no answer within 10 s (a firewall or VPN may be in the way)".into() },
+                &Error::Network {
+                    what: what(host),
+                    detail: "no answer within 10 s (a firewall or VPN may be in the way)".into(),
+                },
             );
             return false;
         }
     }
     if url.scheme() == "https" {
+        let name = url.host_str().unwrap_or(host);
         match client.head(url.clone()).send().await {
-            Ok(_) => report.pass(format!("TLS {host}"), "certificate trusted and valid for this name"),
+            Ok(_) => report.pass(format!("TLS {name}"), "certificate trusted and valid for this name"),
             Err(e) => {
-                report.fail(format!("TLS {host}"), &http::classify(&e, "the secure connection", Some(url)));
+                report.fail(format!("TLS {name}"), &http::classify(&e, "the secure connection", Some(url)));
                 return false;
             }
         }
@@ -176,7 +217,9 @@ async fn check_clock(report: &mut Report, client: &reqwest::Client, issuer: &Url
                 skew.abs(),
                 if skew > 0 { "ahead of" } else { "behind" }
             ),
-            next_step: Some("Set this computer's date and time automatically (network time), then sign in again.".into()),
+            next_step: Some(
+                "Set this computer's date and time automatically (network time), then sign in again.".into(),
+            ),
             exit: ExitCode::Other,
         });
     }

@@ -53,6 +53,10 @@ pub enum Error {
     #[error("could not reach {what}: {detail}")]
     Network { what: String, detail: String },
 
+    /// A request through a proxy failed: the proxy and the variable that set it are named.
+    #[error("could not reach {what} through the proxy {proxy} (from {variable}): {detail}")]
+    Proxy { what: String, proxy: String, variable: &'static str, detail: String },
+
     #[error("the TLS certificate of {host} is not trusted: {problem}")]
     Tls { host: String, problem: TlsProblem },
 
@@ -65,8 +69,15 @@ pub enum Error {
     #[error("the identity provider's answer is not valid: {0}")]
     Protocol(String),
 
-    #[error("the sign-in did not use a second factor (methods used: {})", if .amr.is_empty() { "none reported".to_owned() } else { .amr.join(", ") })]
-    MfaMissing { amr: Vec<String> },
+    /// `mfa=required`, and the ID token's `amr` names no second factor — or (`amr: None`) the
+    /// identity provider does not report how the user signed in at all.
+    #[error("{}", describe_mfa(.amr.as_deref()))]
+    MfaMissing { amr: Option<Vec<String>> },
+
+    /// The identity provider's ID token failed a check that will fail the same way next time
+    /// (or the clocks differ): someone must change a setting.
+    #[error("the identity provider's ID token was not accepted: {problem}")]
+    IdToken { issuer: String, problem: crate::oidc::IdTokenProblem },
 
     #[error("server authentication failed: {reason}")]
     ServerRefused { status: u16, reason: String },
@@ -80,8 +91,8 @@ pub enum Error {
     #[error("you are not signed in to {hub}: {reason}")]
     SignInRequired { hub: String, reason: String },
 
-    #[error("secure storage is not available: {reason}")]
-    StorageUnavailable { reason: String },
+    #[error("secure storage is not available: {problem}")]
+    StorageUnavailable { problem: StorageProblem },
 
     #[error("the sign-in was cancelled")]
     Cancelled,
@@ -103,6 +114,28 @@ pub enum Error {
     Internal(String),
 }
 
+/// Why the OS keyring cannot keep a session, each with its own fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageProblem {
+    /// No keyring service at all (no Secret Service on the session bus, no D-Bus): the one
+    /// case where the plain-file opt-in applies.
+    #[error("no system keyring is running ({0})")]
+    NoService(String),
+    #[error("the keyring is locked, and no unlock prompt could be shown")]
+    Locked,
+    #[error(
+        "the keyring service has no default keyring to store sessions in (only its temporary session collection), and none could be created here"
+    )]
+    NoDefaultKeyring,
+    #[error("the system keyring did not answer within {seconds} s")]
+    Timeout { seconds: u64 },
+    #[error("the system keyring refused access ({0})")]
+    Refused(String),
+    #[error("a stored entry is not text")]
+    BadEncoding,
+}
+
 /// A certificate problem in words a user and an administrator understand.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -121,6 +154,34 @@ pub enum TlsProblem {
     Other(String),
 }
 
+fn id_token_next_step(problem: &crate::oidc::IdTokenProblem) -> String {
+    use crate::oidc::IdTokenProblem as P;
+    match problem {
+        P::ClockSkew { seconds } => format!(
+            "Set this computer's date and time automatically (network time); it is {} the identity provider's. If this computer's clock is right, tell your administrator that the identity provider's clock is wrong.",
+            if *seconds > 0 { "ahead of" } else { "behind" }
+        ),
+        P::ExtraAudience { extra } => format!(
+            "Send this to your administrator: if {} is the identity provider's own identifier for this application, add `extra_audiences = {}` to this hub's settings (hubs.ini or the link); otherwise the identity provider must stop adding it.",
+            extra.join(", "),
+            extra.join(",")
+        ),
+        P::AuthorizedParty { .. } => "Send this to your administrator: the identity provider must set `azp` to Hublink's client id when it adds other audiences.".into(),
+        P::Audience { .. } => "Send this to your administrator: the hub's `client_id` must be the client registered for Hublink at the identity provider.".into(),
+        P::Nonce => "Start the sign-in again from Hublink; if it happens again, tell your administrator (the answer did not belong to your sign-in).".into(),
+        P::Expired => "Check this computer's date and time; if it is right, send this to your administrator: the identity provider issues ID tokens that are already expired.".into(),
+        _ => "Send these details to your administrator: the identity provider's ID tokens do not pass OpenID Connect's checks, and signing in again will fail the same way.".into(),
+    }
+}
+
+fn describe_mfa(amr: Option<&[String]>) -> String {
+    match amr {
+        None => "the identity provider does not report how you signed in (its ID token has no `amr` claim), so Hublink cannot confirm the second factor this hub requires".to_owned(),
+        Some([]) => "the sign-in did not use a second factor (methods used: none reported)".to_owned(),
+        Some(amr) => format!("the sign-in did not use a second factor (methods used: {})", amr.join(", ")),
+    }
+}
+
 fn describe_oauth(error: &str, description: Option<&str>) -> String {
     match description {
         Some(d) if !d.is_empty() => format!("{error} ({d})"),
@@ -133,18 +194,28 @@ impl Error {
         Error::Io { path: path.into(), source }
     }
 
+    /// The network is the problem (directly or through a proxy): "offline", nothing to fix
+    /// in the session.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, Error::Network { .. } | Error::Proxy { .. })
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         use Error::*;
         match self {
             Link(_) | Settings(_) | CaFile { .. } => ExitCode::BadConfig,
             UnknownHub(_) | AmbiguousHub { .. } | AdminHub(_) | ConfirmationRequired => ExitCode::Usage,
-            Network { .. } | Tls { .. } | HubError { .. } => ExitCode::Network,
-            IdpRefused { .. } | MfaMissing { .. } | ServerRefused { .. } | Callback(_) | SignInRequired { .. } => {
-                ExitCode::Refused
-            }
+            Network { .. } | Proxy { .. } | Tls { .. } | HubError { .. } => ExitCode::Network,
+            IdpRefused { .. }
+            | MfaMissing { .. }
+            | IdToken { .. }
+            | Protocol(_)
+            | ServerRefused { .. }
+            | Callback(_)
+            | SignInRequired { .. } => ExitCode::Refused,
             StorageUnavailable { .. } => ExitCode::Storage,
             Cancelled | TimedOut { .. } => ExitCode::Cancelled,
-            Discovery { .. } | Protocol(_) | Io { .. } | NewerState { .. } | Internal(_) => ExitCode::Other,
+            Discovery { .. } | Io { .. } | NewerState { .. } | Internal(_) => ExitCode::Other,
         }
     }
 
@@ -160,12 +231,16 @@ impl Error {
             ConfirmationRequired => "confirmation_required",
             CaFile { .. } => "bad_ca_file",
             Network { .. } => "network",
+            Proxy { .. } => "proxy",
             Tls { .. } => "tls",
             Discovery { .. } => "discovery",
             IdpRefused { error, .. } if error == "access_denied" => "access_denied",
             IdpRefused { .. } => "idp_refused",
             Protocol(_) => "protocol",
+            MfaMissing { amr: None } => "mfa_not_reported",
             MfaMissing { .. } => "mfa_required",
+            IdToken { problem: crate::oidc::IdTokenProblem::ClockSkew { .. }, .. } => "clock_skew",
+            IdToken { .. } => "id_token_refused",
             ServerRefused { .. } => "server_authentication_failed",
             HubError { .. } => "hub_error",
             Callback(_) => "callback_refused",
@@ -189,10 +264,10 @@ impl Error {
             AdminHub(_) => "this hub cannot be removed".into(),
             ConfirmationRequired => "adding a hub needs your confirmation".into(),
             CaFile { .. } => "the hub's CA file is not usable".into(),
-            Network { .. } => "the network request failed".into(),
+            Network { .. } | Proxy { .. } => "the network request failed".into(),
             Tls { .. } => "the secure connection failed".into(),
             Discovery { .. } => "the identity provider is not usable".into(),
-            IdpRefused { .. } | MfaMissing { .. } | Callback(_) => "sign-in refused".into(),
+            IdpRefused { .. } | MfaMissing { .. } | Callback(_) | IdToken { .. } => "sign-in refused".into(),
             Protocol(_) => "the sign-in failed".into(),
             ServerRefused { .. } => "server authentication failed".into(),
             HubError { .. } => "the hub could not check the session".into(),
@@ -212,7 +287,9 @@ impl Error {
         match self {
             Link(e) => e.to_string(),
             Settings(e) => e.to_string(),
-            UnknownHub(q) => format!("no hub is called `{q}` (names are case-insensitive; URLs and identities work too)"),
+            UnknownHub(q) => {
+                format!("no hub is called `{q}` (names are case-insensitive; URLs and identities work too)")
+            }
             AmbiguousHub { query, candidates } => {
                 format!("`{query}` matches {}", candidates.join(", "))
             }
@@ -220,16 +297,18 @@ impl Error {
             ConfirmationRequired => "standard input is not a terminal, so Hublink cannot ask".into(),
             CaFile { path, reason } => format!("{}: {reason}", path.display()),
             Network { what, detail } => format!("{what}: {detail}"),
+            Proxy { .. } => self.to_string(),
             Tls { host, problem } => format!("{host}: {problem}"),
             Discovery { issuer, detail } => format!("{issuer}: {detail}"),
             IdpRefused { error, description } => describe_oauth(error, description.as_deref()),
             Protocol(d) => d.clone(),
             MfaMissing { .. } => self.to_string(),
+            IdToken { problem, .. } => format!("the identity provider's ID token was not accepted: {problem}"),
             ServerRefused { status, reason } => format!("the hub refused the session (HTTP {status}): {reason}"),
             HubError { status, reason } => format!("HTTP {status}: {reason}"),
             Callback(d) => d.clone(),
             SignInRequired { reason, .. } => reason.clone(),
-            StorageUnavailable { reason } => reason.clone(),
+            StorageUnavailable { problem } => problem.to_string(),
             Cancelled => "you cancelled it".into(),
             TimedOut { seconds, waiting_for } => format!("no answer after {seconds} s while waiting for {waiting_for}"),
             Io { path, source } => format!("{}: {source}", path.display()),
@@ -249,6 +328,9 @@ impl Error {
             ConfirmationRequired => "Run the command again with --yes to confirm.".into(),
             CaFile { .. } => "Ask your administrator to fix `ca_file` in hubs.ini: it must name a readable PEM file with the certificate authority.".into(),
             Network { .. } => "Check your network connection and VPN, then try again; `hublink doctor <hub>` shows where it fails.".into(),
+            Proxy { proxy, variable, .. } => format!(
+                "Check the proxy {proxy} that {variable} sets: is it running and reachable from here? If this address must be reached directly, add its host to NO_PROXY (or unset {variable})."
+            ),
             Tls { problem: TlsProblem::UnknownIssuer, .. } => {
                 "If your organisation uses its own certificate authority, ask your administrator to set `ca_file` for this hub in hubs.ini.".into()
             }
@@ -262,14 +344,22 @@ impl Error {
             }
             IdpRefused { error, .. } if error == "invalid_grant" => "Sign in again: `hublink login <hub>`.".into(),
             IdpRefused { .. } => "Sign in again; if it keeps failing, send these details to your administrator.".into(),
-            Protocol(_) => "Try again; if it keeps failing, send these details to your administrator.".into(),
+            Protocol(_) => "Send these details to your administrator: the identity provider's answers do not follow OAuth 2.0 / OpenID Connect, and signing in again will fail the same way.".into(),
+            MfaMissing { amr: None } => "Send this to your administrator: the identity provider must include the `amr` claim in ID tokens (see docs/admin/identity-providers.md for each provider), or the hub must stop requiring mfa.".into(),
             MfaMissing { .. } => {
                 "This hub requires a second factor: set up two-step verification with your identity provider, then sign in again.".into()
             }
+            IdToken { problem, .. } => id_token_next_step(problem),
             ServerRefused { .. } => "Ask the hub's administrator to grant you access, then sign in again.".into(),
             HubError { .. } => "Try again later; if it persists, tell the hub's administrator.".into(),
             Callback(_) => "Start the sign-in again from Hublink.".into(),
             SignInRequired { hub, .. } => format!("Sign in again: `hublink login \"{hub}\"`."),
+            StorageUnavailable { problem: StorageProblem::Locked } => {
+                "Unlock your keyring (on Linux: open \"Passwords and Keys\" (Seahorse), right-click the Login keyring, Unlock — or sign out and in again), then sign in again. Hublink stores nothing while it is locked.".into()
+            }
+            StorageUnavailable { problem: StorageProblem::NoDefaultKeyring } => {
+                "Create a default keyring: in \"Passwords and Keys\" (Seahorse) choose + → Password keyring and make it the default, or sign in to a desktop session once (it creates the Login keyring). From a shell, `secret-tool store --label=test x y` creates it when a prompt can show.".into()
+            }
             StorageUnavailable { .. } => {
                 "Unlock or start your system keyring (on Linux: a Secret Service such as GNOME Keyring or KWallet). Only if you accept tokens in a plain file, set HUBLINK_INSECURE_STORAGE=1.".into()
             }

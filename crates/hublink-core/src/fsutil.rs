@@ -7,6 +7,43 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
+/// Why [`read_regular_file`] read nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadProblem {
+    #[error("it is not a regular file (it is a folder, FIFO, device or socket)")]
+    NotRegular,
+    #[error("it is larger than {max} bytes")]
+    TooLarge { max: usize },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Read a file that a user or administrator may drop anywhere (hubs.ini, `ca_file`): only a
+/// regular file, at most `max` bytes. Opened non-blocking and checked on the open handle, so a
+/// FIFO or device can neither block the read nor feed it without end — not even one swapped in
+/// after a look at the path.
+pub fn read_regular_file(path: &Path, max: usize) -> std::result::Result<Vec<u8>, ReadProblem> {
+    use std::io::Read;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(ReadProblem::NotRegular);
+    }
+    let mut bytes = Vec::new();
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() > max {
+        return Err(ReadProblem::TooLarge { max });
+    }
+    Ok(bytes)
+}
+
 /// Create `dir` (and parents) readable only by the user.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -52,19 +89,14 @@ fn private_options() -> OpenOptions {
 }
 
 fn nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
 /// Move a file that cannot be read aside (never delete it) and return where it went.
 pub fn set_aside(path: &Path) -> Result<PathBuf> {
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut target = path.with_file_name(format!(
-        "{}.corrupt-{stamp}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("state")
-    ));
+    let mut target = path
+        .with_file_name(format!("{}.corrupt-{stamp}", path.file_name().and_then(|n| n.to_str()).unwrap_or("state")));
     let mut n = 1;
     while target.exists() {
         target = path.with_file_name(format!(

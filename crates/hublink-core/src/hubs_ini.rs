@@ -41,7 +41,6 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fmt;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::link::{AuthLink, LinkError, decode_link};
@@ -79,9 +78,7 @@ pub struct IniProblem {
 pub enum EncodingProblem {
     #[error("the file is not valid UTF-8")]
     InvalidUtf8,
-    #[error(
-        "the file starts with a UTF-16 byte order mark but has an odd number of bytes (it is cut or not UTF-16)"
-    )]
+    #[error("the file starts with a UTF-16 byte order mark but has an odd number of bytes (it is cut or not UTF-16)")]
     OddUtf16Length,
     #[error("the file is not valid UTF-16 (it has an unpaired surrogate)")]
     InvalidUtf16,
@@ -97,13 +94,9 @@ pub enum SyntaxProblem {
     UnclosedSectionHeader,
     #[error("the section header has no name: write it as [Hub name]")]
     EmptySectionName,
-    #[error(
-        "text follows the section header's `]`: put the name inside the brackets, or start a comment with ;"
-    )]
+    #[error("text follows the section header's `]`: put the name inside the brackets, or start a comment with ;")]
     TextAfterSectionHeader,
-    #[error(
-        "this line is not `key = value`, a [section] header or a ; comment: add the `=` or comment the line out"
-    )]
+    #[error("this line is not `key = value`, a [section] header or a ; comment: add the `=` or comment the line out")]
     MissingEquals,
     #[error("the line has no key before `=`: write key = value")]
     EmptyKey,
@@ -120,15 +113,20 @@ pub enum SyntaxProblem {
 #[non_exhaustive]
 pub enum IniProblemKind {
     #[error("cannot read it ({message}): check that it is a file and that you may read it")]
-    Unreadable {
-        kind: std::io::ErrorKind,
-        message: String,
-    },
+    Unreadable { kind: std::io::ErrorKind, message: String },
+
+    #[error("it is larger than {max} bytes, which is too large for a hubs.ini file: check that this is the right file")]
+    TooLarge { max: usize },
 
     #[error(
-        "it is larger than {max} bytes, which is too large for a hubs.ini file: check that this is the right file"
+        "it is not a regular file (a FIFO, device or socket named *.ini) and is skipped: remove it from the hubs folder"
     )]
-    TooLarge { max: usize },
+    NotRegularFile,
+
+    #[error(
+        "the file is not UTF-8, so it was read as Windows-1252 (\"ANSI\"); from line {line} on, check that names read as intended, or save it as UTF-8"
+    )]
+    ReadAsWindows1252 { line: usize },
 
     #[error("{problem}: open it in a text editor and save it as UTF-8")]
     Encoding { problem: EncodingProblem },
@@ -136,15 +134,16 @@ pub enum IniProblemKind {
     #[error("{0}")]
     Syntax(SyntaxProblem),
 
+    #[error("`ca_file` {} cannot be used: {reason}", .path.display())]
+    CaFile { path: PathBuf, reason: String },
+
     #[error("{0}")]
     Settings(SettingsError),
 
     #[error("the link in `link` is not valid: {0}")]
     Link(LinkError),
 
-    #[error(
-        "`{key}` is given both in the section and inside `link`, with different values: give it in one place only"
-    )]
+    #[error("`{key}` is given both in the section and inside `link`, with different values: give it in one place only")]
     LinkConflict { key: String },
 
     #[error(
@@ -153,10 +152,7 @@ pub enum IniProblemKind {
     DuplicateSection { first_line: usize },
 
     #[error("this hub (same url and client_id) is already defined in {}, section [{other_section}]; this one is ignored: keep only one", .other_file.display())]
-    DuplicateHub {
-        other_file: PathBuf,
-        other_section: String,
-    },
+    DuplicateHub { other_file: PathBuf, other_section: String },
 
     #[error("`{key}` is not inside a section: put it under a [Hub name] header")]
     KeyOutsideSection { key: String },
@@ -165,7 +161,7 @@ pub enum IniProblemKind {
     EmptySection,
 
     #[error(
-        "unknown key `{key}` is ignored: check its spelling (keys: url, name, issuer, client_id, scope, mfa, flow, redirect_port, session_check, max_session_days, ca_file, link)"
+        "unknown key `{key}` is ignored: check its spelling (keys: url, name, issuer, client_id, scope, mfa, flow, redirect_port, session_check, extra_audiences, max_session_days, ca_file, link)"
     )]
     UnknownKey { key: String },
 
@@ -181,21 +177,25 @@ impl IniProblem {
             IniProblemKind::UnknownKey { .. }
                 | IniProblemKind::UnknownLinkParameter { .. }
                 | IniProblemKind::DuplicateHub { .. }
+                | IniProblemKind::ReadAsWindows1252 { .. }
         )
     }
 
     /// What the administrator (or user) can do about it.
     pub fn next_step(&self) -> &'static str {
         match &self.kind {
-            IniProblemKind::Unreadable { .. } => {
-                "Check the file's permissions, or remove it from the hubs folder."
+            IniProblemKind::Unreadable { .. } => "Check the file's permissions, or remove it from the hubs folder.",
+            IniProblemKind::NotRegularFile => "Remove it from the hubs folder.",
+            IniProblemKind::CaFile { .. } => {
+                "Point `ca_file` at a readable PEM file holding the certificate authority (-----BEGIN CERTIFICATE-----)."
+            }
+            IniProblemKind::ReadAsWindows1252 { .. } => {
+                "Save the file as UTF-8 (in Notepad: Save as → Encoding: UTF-8) and check it with `hublink hubs check`."
             }
             IniProblemKind::Encoding { .. } => {
                 "Save the file as UTF-8 (or Notepad's \"Unicode\") and check it with `hublink hubs check`."
             }
-            IniProblemKind::Settings(e) if matches!(e, SettingsError::SecretParameter { .. }) => {
-                e.next_step()
-            }
+            IniProblemKind::Settings(e) if matches!(e, SettingsError::SecretParameter { .. }) => e.next_step(),
             _ => "Fix the line named and check the file with `hublink hubs check`.",
         }
     }
@@ -233,7 +233,12 @@ impl IniLoad {
 
 // ---- decoding ----------------------------------------------------------------------------
 
-fn decode(bytes: &[u8]) -> Result<String, (EncodingProblem, Option<usize>)> {
+/// The file's text, and — when it had no BOM and was not UTF-8 — the line of the first byte
+/// that is not UTF-8: such a file is what Notepad and PowerShell 5 save as "ANSI", and it is
+/// read as Windows-1252 (the ANSI code page of Western Windows installs) with a warning,
+/// rather than losing every hub in it. A file with a UTF-8 BOM must be UTF-8.
+fn decode(bytes: &[u8]) -> Result<(String, Option<usize>), (EncodingProblem, Option<usize>)> {
+    let mut ansi_from_line = None;
     let text = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         decode_utf8(rest)?
     } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
@@ -241,31 +246,31 @@ fn decode(bytes: &[u8]) -> Result<String, (EncodingProblem, Option<usize>)> {
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         decode_utf16(rest, u16::from_be_bytes)?
     } else {
-        decode_utf8(bytes)?
+        match decode_utf8(bytes) {
+            Ok(text) => text,
+            Err((_, line)) if !bytes.contains(&0) => {
+                ansi_from_line = line;
+                encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned()
+            }
+            Err(e) => return Err(e),
+        }
     };
     if let Some(pos) = text.find('\0') {
-        let line = text
-            .get(..pos)
-            .map_or(1, |before| before.matches('\n').count() + 1);
+        let line = text.get(..pos).map_or(1, |before| before.matches('\n').count() + 1);
         return Err((EncodingProblem::NulCharacter, Some(line)));
     }
-    Ok(text)
+    Ok((text, ansi_from_line))
 }
 
 fn decode_utf8(bytes: &[u8]) -> Result<String, (EncodingProblem, Option<usize>)> {
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
-        let line = bytes
-            .get(..valid)
-            .map_or(1, |b| b.iter().filter(|&&c| c == b'\n').count() + 1);
+        let line = bytes.get(..valid).map_or(1, |b| b.iter().filter(|&&c| c == b'\n').count() + 1);
         (EncodingProblem::InvalidUtf8, Some(line))
     })
 }
 
-fn decode_utf16(
-    bytes: &[u8],
-    unit: fn([u8; 2]) -> u16,
-) -> Result<String, (EncodingProblem, Option<usize>)> {
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, (EncodingProblem, Option<usize>)> {
     if !bytes.len().is_multiple_of(2) {
         return Err((EncodingProblem::OddUtf16Length, None));
     }
@@ -273,9 +278,7 @@ fn decode_utf16(
         [a, b] => unit([*a, *b]),
         _ => 0,
     });
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .map_err(|_| (EncodingProblem::InvalidUtf16, None))
+    char::decode_utf16(units).collect::<Result<String, _>>().map_err(|_| (EncodingProblem::InvalidUtf16, None))
 }
 
 // ---- reading lines into sections ---------------------------------------------------------
@@ -325,17 +328,13 @@ fn parse_value(raw: &str, key: &str) -> Result<String, SyntaxProblem> {
     let start = raw.trim_start();
     if let Some(quoted) = start.strip_prefix('"') {
         let Some((inner, after)) = quoted.split_once('"') else {
-            return Err(SyntaxProblem::UnclosedQuote {
-                key: printable(key, 64),
-            });
+            return Err(SyntaxProblem::UnclosedQuote { key: printable(key, 64) });
         };
         let after = after.trim();
         if after.is_empty() || is_comment_start(after) {
             return Ok(inner.to_owned());
         }
-        return Err(SyntaxProblem::TextAfterQuote {
-            key: printable(key, 64),
-        });
+        return Err(SyntaxProblem::TextAfterQuote { key: printable(key, 64) });
     }
     // Cut on the untrimmed text, so that `key = ; comment` is an empty value.
     Ok(strip_inline_comment(raw).trim().to_owned())
@@ -355,54 +354,32 @@ fn read_sections(file: &Path, text: &str, problems: &mut Vec<IniProblem>) -> Vec
             Current::None | Current::Ignored => None,
         };
         let mut problem = |section: Option<String>, kind| {
-            problems.push(IniProblem {
-                file: file.to_path_buf(),
-                line: Some(line_no),
-                section,
-                kind,
-            });
+            problems.push(IniProblem { file: file.to_path_buf(), line: Some(line_no), section, kind });
         };
 
         if let Some(header) = line.strip_prefix('[') {
             current = Current::Ignored;
             let Some((name, after)) = header.split_once(']') else {
-                problem(
-                    None,
-                    IniProblemKind::Syntax(SyntaxProblem::UnclosedSectionHeader),
-                );
+                problem(None, IniProblemKind::Syntax(SyntaxProblem::UnclosedSectionHeader));
                 continue;
             };
             let name = name.trim();
             let after = after.trim();
             if !after.is_empty() && !is_comment_start(after) {
-                problem(
-                    Some(name.to_owned()),
-                    IniProblemKind::Syntax(SyntaxProblem::TextAfterSectionHeader),
-                );
+                problem(Some(name.to_owned()), IniProblemKind::Syntax(SyntaxProblem::TextAfterSectionHeader));
                 continue;
             }
             if name.is_empty() {
-                problem(
-                    None,
-                    IniProblemKind::Syntax(SyntaxProblem::EmptySectionName),
-                );
+                problem(None, IniProblemKind::Syntax(SyntaxProblem::EmptySectionName));
                 continue;
             }
             let lower = name.to_lowercase();
             if let Some(first) = sections.iter().find(|s| s.name.to_lowercase() == lower) {
                 let first_line = first.line;
-                problem(
-                    Some(name.to_owned()),
-                    IniProblemKind::DuplicateSection { first_line },
-                );
+                problem(Some(name.to_owned()), IniProblemKind::DuplicateSection { first_line });
                 continue;
             }
-            sections.push(RawSection {
-                name: name.to_owned(),
-                line: line_no,
-                entries: Vec::new(),
-                broken: false,
-            });
+            sections.push(RawSection { name: name.to_owned(), line: line_no, entries: Vec::new(), broken: false });
             current = Current::Section(sections.len() - 1);
             continue;
         }
@@ -415,19 +392,13 @@ fn read_sections(file: &Path, text: &str, problems: &mut Vec<IniProblem>) -> Vec
             }
         };
         let Some((raw_key, raw_value)) = line.split_once('=') else {
-            problem(
-                current_name,
-                IniProblemKind::Syntax(SyntaxProblem::MissingEquals),
-            );
+            problem(current_name, IniProblemKind::Syntax(SyntaxProblem::MissingEquals));
             mark_broken(&mut sections);
             continue;
         };
         let key = raw_key.trim().to_lowercase();
         if key.is_empty() {
-            problem(
-                current_name,
-                IniProblemKind::Syntax(SyntaxProblem::EmptyKey),
-            );
+            problem(current_name, IniProblemKind::Syntax(SyntaxProblem::EmptyKey));
             mark_broken(&mut sections);
             continue;
         }
@@ -440,20 +411,11 @@ fn read_sections(file: &Path, text: &str, problems: &mut Vec<IniProblem>) -> Vec
             }
         };
         match current {
-            Current::None => problem(
-                None,
-                IniProblemKind::KeyOutsideSection {
-                    key: printable(&key, 64),
-                },
-            ),
+            Current::None => problem(None, IniProblemKind::KeyOutsideSection { key: printable(&key, 64) }),
             Current::Ignored => {}
             Current::Section(i) => {
                 if let Some(s) = sections.get_mut(i) {
-                    s.entries.push(Entry {
-                        key,
-                        value,
-                        line: line_no,
-                    });
+                    s.entries.push(Entry { key, value, line: line_no });
                 }
             }
         }
@@ -465,18 +427,11 @@ fn read_sections(file: &Path, text: &str, problems: &mut Vec<IniProblem>) -> Vec
 
 impl RawSection {
     fn first_line_of(&self, key: &str) -> Option<usize> {
-        self.entries
-            .iter()
-            .find(|e| e.key.eq_ignore_ascii_case(key))
-            .map(|e| e.line)
+        self.entries.iter().find(|e| e.key.eq_ignore_ascii_case(key)).map(|e| e.line)
     }
 
     fn last_line_of(&self, key: &str) -> Option<usize> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| e.key.eq_ignore_ascii_case(key))
-            .map(|e| e.line)
+        self.entries.iter().rev().find(|e| e.key.eq_ignore_ascii_case(key)).map(|e| e.line)
     }
 
     /// Where to point for a settings error: the key's line (the second one for a key given
@@ -486,9 +441,7 @@ impl RawSection {
             SettingsError::Duplicate { .. } => self.last_line_of(key),
             _ => self.first_line_of(key),
         });
-        from_key
-            .or_else(|| self.first_line_of("link"))
-            .unwrap_or(self.line)
+        from_key.or_else(|| self.first_line_of("link")).unwrap_or(self.line)
     }
 }
 
@@ -512,26 +465,18 @@ fn build_hub(file: &Path, section: &RawSection, problems: &mut Vec<IniProblem>) 
         return None;
     }
     if let Some(second) = links.get(1) {
-        problem(
-            second.line,
-            IniProblemKind::Settings(SettingsError::Duplicate {
-                key: "link".to_owned(),
-            }),
-        );
+        problem(second.line, IniProblemKind::Settings(SettingsError::Duplicate { key: "link".to_owned() }));
         return None;
     }
 
     let mut pairs: Vec<(String, String)> = Vec::new();
     if let Some(link_entry) = links.first() {
-        let parsed = AuthLink::parse(&link_entry.value)
-            .and_then(|link| decode_link(&link_entry.value).map(|d| (link, d)));
+        let parsed =
+            AuthLink::parse(&link_entry.value).and_then(|link| decode_link(&link_entry.value).map(|d| (link, d)));
         let decoded = match parsed {
             Ok((link, decoded)) => {
                 for key in link.ignored {
-                    problem(
-                        link_entry.line,
-                        IniProblemKind::UnknownLinkParameter { key },
-                    );
+                    problem(link_entry.line, IniProblemKind::UnknownLinkParameter { key });
                 }
                 decoded
             }
@@ -541,20 +486,12 @@ fn build_hub(file: &Path, section: &RawSection, problems: &mut Vec<IniProblem>) 
             }
         };
         for key in ["url", "client_id"] {
-            let in_link = decoded
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.trim());
+            let in_link = decoded.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim());
             let in_section = others.iter().find(|e| e.key == key);
             if let (Some(a), Some(b)) = (in_link, in_section)
                 && a != b.value.trim()
             {
-                problem(
-                    b.line,
-                    IniProblemKind::LinkConflict {
-                        key: key.to_owned(),
-                    },
-                );
+                problem(b.line, IniProblemKind::LinkConflict { key: key.to_owned() });
                 return None;
             }
         }
@@ -565,17 +502,12 @@ fn build_hub(file: &Path, section: &RawSection, problems: &mut Vec<IniProblem>) 
     }
     pairs.extend(others.iter().map(|e| (e.key.clone(), e.value.clone())));
 
-    let ctx = Context::HubsIni {
-        section_name: section.name.clone(),
-    };
+    let ctx = Context::HubsIni { section_name: section.name.clone() };
     match HubSettings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), ctx) {
         Ok((mut settings, unknown)) => {
             for key in unknown {
-                let line = section
-                    .entries
-                    .iter()
-                    .find(|e| printable(&e.key, 64) == key)
-                    .map_or(section.line, |e| e.line);
+                let line =
+                    section.entries.iter().find(|e| printable(&e.key, 64) == key).map_or(section.line, |e| e.line);
                 problem(line, IniProblemKind::UnknownKey { key });
             }
             if let Some(ca) = &settings.ca_file
@@ -584,12 +516,7 @@ fn build_hub(file: &Path, section: &RawSection, problems: &mut Vec<IniProblem>) 
             {
                 settings.ca_file = Some(dir.join(ca));
             }
-            Some(IniHub {
-                settings,
-                file: file.to_path_buf(),
-                section: section.name.clone(),
-                line: section.line,
-            })
+            Some(IniHub { settings, file: file.to_path_buf(), section: section.name.clone(), line: section.line })
         }
         Err(e) => {
             let line = section.line_for(&e);
@@ -607,10 +534,7 @@ fn add_unique(load: &mut IniLoad, seen: &mut HashMap<HubId, (PathBuf, String)>, 
             file: hub.file.clone(),
             line: Some(hub.line),
             section: Some(hub.section.clone()),
-            kind: IniProblemKind::DuplicateHub {
-                other_file: other_file.clone(),
-                other_section: other_section.clone(),
-            },
+            kind: IniProblemKind::DuplicateHub { other_file: other_file.clone(), other_section: other_section.clone() },
         });
         return;
     }
@@ -621,26 +545,20 @@ fn add_unique(load: &mut IniLoad, seen: &mut HashMap<HubId, (PathBuf, String)>, 
 /// Reads one hubs.ini file's bytes. `file` is only used in the results.
 pub fn parse_ini_bytes(file: &Path, bytes: &[u8]) -> IniLoad {
     let mut load = IniLoad::default();
-    let file_problem = |line, kind| IniProblem {
-        file: file.to_path_buf(),
-        line,
-        section: None,
-        kind,
-    };
+    let file_problem = |line, kind| IniProblem { file: file.to_path_buf(), line, section: None, kind };
     if bytes.len() > MAX_FILE_BYTES {
-        load.problems.push(file_problem(
-            None,
-            IniProblemKind::TooLarge {
-                max: MAX_FILE_BYTES,
-            },
-        ));
+        load.problems.push(file_problem(None, IniProblemKind::TooLarge { max: MAX_FILE_BYTES }));
         return load;
     }
     let text = match decode(bytes) {
-        Ok(text) => text,
+        Ok((text, ansi_from_line)) => {
+            if let Some(line) = ansi_from_line {
+                load.problems.push(file_problem(Some(line), IniProblemKind::ReadAsWindows1252 { line }));
+            }
+            text
+        }
         Err((problem, line)) => {
-            load.problems
-                .push(file_problem(line, IniProblemKind::Encoding { problem }));
+            load.problems.push(file_problem(line, IniProblemKind::Encoding { problem }));
             return load;
         }
     };
@@ -653,7 +571,7 @@ pub fn parse_ini_bytes(file: &Path, bytes: &[u8]) -> IniLoad {
         }
     }
     let mut seen = HashMap::new();
-    load.problems = problems;
+    load.problems.append(&mut problems);
     for hub in hubs {
         add_unique(&mut load, &mut seen, hub);
     }
@@ -662,46 +580,41 @@ pub fn parse_ini_bytes(file: &Path, bytes: &[u8]) -> IniLoad {
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, IniProblemKind> {
-    let unreadable = |e: std::io::Error| IniProblemKind::Unreadable {
-        kind: e.kind(),
-        message: e.to_string(),
-    };
-    let file = fs::File::open(path).map_err(unreadable)?;
-    let mut bytes = Vec::new();
-    let limit = u64::try_from(MAX_FILE_BYTES)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
-    file.take(limit)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(IniProblemKind::TooLarge {
-            max: MAX_FILE_BYTES,
-        });
-    }
-    Ok(bytes)
+    use crate::fsutil::ReadProblem;
+    crate::fsutil::read_regular_file(path, MAX_FILE_BYTES).map_err(|e| match e {
+        ReadProblem::NotRegular => IniProblemKind::NotRegularFile,
+        ReadProblem::TooLarge { max } => IniProblemKind::TooLarge { max },
+        ReadProblem::Io(e) => IniProblemKind::Unreadable { kind: e.kind(), message: e.to_string() },
+    })
 }
 
 fn list_ini_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
     let mut files = Vec::new();
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
-        if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("ini"))
-        {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ini")) {
             files.push(path);
         }
     }
     let sort_key = |p: &PathBuf| {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
+        let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
         (name, p.file_name().map(OsString::from))
     };
     files.sort_by_key(sort_key);
     Ok(files)
+}
+
+/// A hub whose `ca_file` is missing, not a regular file or holds no PEM certificate stays
+/// listed (signing in says what is wrong), and the file is reported as an error.
+fn ca_file_problem(hub: &IniHub) -> Option<IniProblem> {
+    let path = hub.settings.ca_file.as_ref()?;
+    let Err(crate::Error::CaFile { reason, .. }) = crate::http::load_ca_file(path) else { return None };
+    Some(IniProblem {
+        file: hub.file.clone(),
+        line: Some(hub.line),
+        section: Some(hub.section.clone()),
+        kind: IniProblemKind::CaFile { path: path.clone(), reason },
+    })
 }
 
 /// Reads every `*.ini` (any case) in each folder, files sorted by name (case-insensitively),
@@ -717,10 +630,7 @@ pub fn load_dirs(dirs: &[PathBuf]) -> IniLoad {
         file: path.to_path_buf(),
         line: None,
         section: None,
-        kind: IniProblemKind::Unreadable {
-            kind: e.kind(),
-            message: e.to_string(),
-        },
+        kind: IniProblemKind::Unreadable { kind: e.kind(), message: e.to_string() },
     };
     for dir in dirs {
         let files = match fs::metadata(dir) {
@@ -747,27 +657,19 @@ pub fn load_dirs(dirs: &[PathBuf]) -> IniLoad {
                 Ok(bytes) => {
                     let load = parse_ini_bytes(&file, &bytes);
                     out.problems.extend(load.problems);
+                    out.problems.extend(load.hubs.iter().filter_map(ca_file_problem));
                     for hub in load.hubs {
                         add_unique(&mut out, &mut seen_hubs, hub);
                     }
                 }
-                Err(kind) => out.problems.push(IniProblem {
-                    file,
-                    line: None,
-                    section: None,
-                    kind,
-                }),
+                Err(kind) => out.problems.push(IniProblem { file, line: None, section: None, kind }),
             }
         }
     }
     out
 }
 
-fn resolve_user_hubs_dir(
-    env: Option<OsString>,
-    documents: Option<PathBuf>,
-    home: Option<PathBuf>,
-) -> Option<PathBuf> {
+fn resolve_user_hubs_dir(env: Option<OsString>, documents: Option<PathBuf>, home: Option<PathBuf>) -> Option<PathBuf> {
     if let Some(dir) = env.filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(dir));
     }
@@ -779,11 +681,7 @@ fn resolve_user_hubs_dir(
 /// The per-user hubs.ini folder: `$HUBLINK_HUBS_DIR` (when set and not empty), else
 /// `<Documents>/Hublink/Hubs`, else `<home>/Documents/Hublink/Hubs`.
 pub fn user_hubs_dir() -> Option<PathBuf> {
-    resolve_user_hubs_dir(
-        std::env::var_os(HUBS_DIR_ENV),
-        dirs::document_dir(),
-        dirs::home_dir(),
-    )
+    resolve_user_hubs_dir(std::env::var_os(HUBS_DIR_ENV), dirs::document_dir(), dirs::home_dir())
 }
 
 /// The machine-wide hubs.ini folder.
@@ -836,17 +734,9 @@ mod tests {
     }
 
     fn utf16(text: &str, little_endian: bool) -> Vec<u8> {
-        let mut out = if little_endian {
-            vec![0xFF, 0xFE]
-        } else {
-            vec![0xFE, 0xFF]
-        };
+        let mut out = if little_endian { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
         for unit in text.encode_utf16() {
-            out.extend(if little_endian {
-                unit.to_le_bytes()
-            } else {
-                unit.to_be_bytes()
-            });
+            out.extend(if little_endian { unit.to_le_bytes() } else { unit.to_be_bytes() });
         }
         out
     }
@@ -864,16 +754,10 @@ mod tests {
         let finance = &load.hubs[0];
         assert_eq!((finance.section.as_str(), finance.line), ("Finance Hub", 2));
         assert_eq!(finance.settings.name, "Finance Hub");
-        assert_eq!(
-            finance.settings.issuer,
-            "https://login.example.com/realms/corp"
-        );
+        assert_eq!(finance.settings.issuer, "https://login.example.com/realms/corp");
         assert_eq!(finance.settings.client_id, "hublink-desktop");
         assert!(finance.settings.mfa_required);
-        assert_eq!(
-            finance.settings.ca_file,
-            Some(PathBuf::from("/etc/ssl/corp-root.pem"))
-        );
+        assert_eq!(finance.settings.ca_file, Some(PathBuf::from("/etc/ssl/corp-root.pem")));
         let sales = &load.hubs[1];
         assert_eq!(sales.settings.url.as_str(), "https://sales.example.com/");
         assert_eq!(sales.settings.name, "Sales Hub");
@@ -907,25 +791,14 @@ mod tests {
     fn a_broken_section_does_not_hide_the_others() {
         let text = "[Good One]\nurl = https://one.example.com/\n\n[Broken]\nurl = https://two.example.com/\nflow = sideways\n\n[Good Two]\nurl = https://three.example.com/\n";
         let load = parse(text);
-        assert_eq!(
-            load.hubs
-                .iter()
-                .map(|h| h.section.as_str())
-                .collect::<Vec<_>>(),
-            ["Good One", "Good Two"]
-        );
+        assert_eq!(load.hubs.iter().map(|h| h.section.as_str()).collect::<Vec<_>>(), ["Good One", "Good Two"]);
         let p = only_problem(&load);
         assert_eq!(p.line, Some(6));
         assert_eq!(p.section.as_deref(), Some("Broken"));
-        assert!(
-            matches!(&p.kind, IniProblemKind::Settings(SettingsError::BadValue { key, .. }) if key == "flow")
-        );
+        assert!(matches!(&p.kind, IniProblemKind::Settings(SettingsError::BadValue { key, .. }) if key == "flow"));
         assert!(!p.is_warning());
         let shown = p.to_string();
-        assert!(
-            shown.starts_with("/etc/hublink/hubs.ini:6: [Broken] `flow`"),
-            "{shown}"
-        );
+        assert!(shown.starts_with("/etc/hublink/hubs.ini:6: [Broken] `flow`"), "{shown}");
     }
 
     #[test]
@@ -944,10 +817,7 @@ mod tests {
         let text = "[Hub]\nurl = https://one.example.com/\n[hub]\nurl = https://two.example.com/\n";
         let load = parse(text);
         assert_eq!(load.hubs.len(), 1);
-        assert_eq!(
-            load.hubs[0].settings.url.as_str(),
-            "https://one.example.com/"
-        );
+        assert_eq!(load.hubs[0].settings.url.as_str(), "https://one.example.com/");
         let p = only_problem(&load);
         assert_eq!(p.line, Some(3));
         assert_eq!(p.kind, IniProblemKind::DuplicateSection { first_line: 1 });
@@ -960,13 +830,7 @@ mod tests {
         assert_eq!(load.hubs.len(), 1);
         let p = only_problem(&load);
         assert_eq!(p.line, Some(3));
-        assert_eq!(
-            p.kind,
-            IniProblemKind::DuplicateHub {
-                other_file: file(),
-                other_section: "A".into()
-            }
-        );
+        assert_eq!(p.kind, IniProblemKind::DuplicateHub { other_file: file(), other_section: "A".into() });
         assert!(p.is_warning());
     }
 
@@ -994,13 +858,7 @@ mod tests {
         assert_eq!(load.hubs[1].settings.name, "From Key");
         assert_eq!(load.hubs[2].settings.name, "Plain");
         let p = only_problem(&load);
-        assert_eq!(
-            (p.line, p.kind.clone()),
-            (
-                Some(2),
-                IniProblemKind::UnknownLinkParameter { key: "utm".into() }
-            )
-        );
+        assert_eq!((p.line, p.kind.clone()), (Some(2), IniProblemKind::UnknownLinkParameter { key: "utm".into() }));
         assert!(p.is_warning());
     }
 
@@ -1021,37 +879,19 @@ mod tests {
             link = hublink://add?url=https://f.example.com/\n";
         let load = parse(text);
         assert!(load.hubs.is_empty(), "{:#?}", load.hubs);
-        let got: Vec<(Option<usize>, IniProblemKind)> = load
-            .problems
-            .iter()
-            .map(|p| (p.line, p.kind.clone()))
-            .collect();
+        let got: Vec<(Option<usize>, IniProblemKind)> =
+            load.problems.iter().map(|p| (p.line, p.kind.clone())).collect();
         assert_eq!(
             got,
             [
                 (Some(3), IniProblemKind::LinkConflict { key: "url".into() }),
-                (
-                    Some(6),
-                    IniProblemKind::LinkConflict {
-                        key: "client_id".into()
-                    }
-                ),
-                (
-                    Some(8),
-                    IniProblemKind::Link(LinkError::NotAHublinkLink {
-                        scheme: Some("https".into())
-                    })
-                ),
+                (Some(6), IniProblemKind::LinkConflict { key: "client_id".into() }),
+                (Some(8), IniProblemKind::Link(LinkError::NotAHublinkLink { scheme: Some("https".into()) })),
                 (
                     Some(10),
-                    IniProblemKind::Link(LinkError::Settings(SettingsError::NotInLink {
-                        key: "ca_file".into()
-                    }))
+                    IniProblemKind::Link(LinkError::Settings(SettingsError::NotInLink { key: "ca_file".into() }))
                 ),
-                (
-                    Some(13),
-                    IniProblemKind::Settings(SettingsError::Duplicate { key: "link".into() })
-                ),
+                (Some(13), IniProblemKind::Settings(SettingsError::Duplicate { key: "link".into() })),
             ]
         );
     }
@@ -1067,12 +907,7 @@ mod tests {
         let load = parse(text);
         // `#frag` is not a comment (no blank before it): the issuer is refused.
         let p = only_problem(&load);
-        assert_eq!(
-            p.kind,
-            IniProblemKind::Settings(SettingsError::Fragment {
-                key: "issuer".into()
-            })
-        );
+        assert_eq!(p.kind, IniProblemKind::Settings(SettingsError::Fragment { key: "issuer".into() }));
         assert_eq!(p.line, Some(6));
 
         let load = parse(&text.replace("/x#frag", "/x  #frag"));
@@ -1090,37 +925,23 @@ mod tests {
             "[A]\nurl = \"https://a.example.com/\n[B]\nurl = \"https://b.example.com/\" x\n[C]\nurl = https://c.example.com/\n",
         );
         assert_eq!(load.hubs.len(), 1);
-        let got: Vec<_> = load
-            .problems
-            .iter()
-            .map(|p| (p.line, p.kind.clone()))
-            .collect();
+        let got: Vec<_> = load.problems.iter().map(|p| (p.line, p.kind.clone())).collect();
         assert_eq!(
             got,
             [
-                (
-                    Some(2),
-                    IniProblemKind::Syntax(SyntaxProblem::UnclosedQuote { key: "url".into() })
-                ),
-                (
-                    Some(4),
-                    IniProblemKind::Syntax(SyntaxProblem::TextAfterQuote { key: "url".into() })
-                ),
+                (Some(2), IniProblemKind::Syntax(SyntaxProblem::UnclosedQuote { key: "url".into() })),
+                (Some(4), IniProblemKind::Syntax(SyntaxProblem::TextAfterQuote { key: "url".into() })),
             ]
         );
     }
 
     #[test]
     fn key_outside_any_section() {
-        let load =
-            parse("url = https://stray.example.com/\n[Hub]\nurl = https://hub.example.com/\n");
+        let load = parse("url = https://stray.example.com/\n[Hub]\nurl = https://hub.example.com/\n");
         assert_eq!(load.hubs.len(), 1);
         let p = only_problem(&load);
         assert_eq!((p.line, p.section.clone()), (Some(1), None));
-        assert_eq!(
-            p.kind,
-            IniProblemKind::KeyOutsideSection { key: "url".into() }
-        );
+        assert_eq!(p.kind, IniProblemKind::KeyOutsideSection { key: "url".into() });
         assert_eq!(
             p.to_string(),
             "/etc/hublink/hubs.ini:1: `url` is not inside a section: put it under a [Hub name] header"
@@ -1129,57 +950,30 @@ mod tests {
 
     #[test]
     fn header_problems() {
-        let load = parse(
-            "[Unclosed\nurl = https://a.example.com/\n[]\n[X] y\n[Ok]\nurl = https://ok.example.com/\n",
-        );
+        let load = parse("[Unclosed\nurl = https://a.example.com/\n[]\n[X] y\n[Ok]\nurl = https://ok.example.com/\n");
         assert_eq!(load.hubs.len(), 1);
-        let got: Vec<_> = load
-            .problems
-            .iter()
-            .map(|p| (p.line, p.kind.clone()))
-            .collect();
+        let got: Vec<_> = load.problems.iter().map(|p| (p.line, p.kind.clone())).collect();
         assert_eq!(
             got,
             [
-                (
-                    Some(1),
-                    IniProblemKind::Syntax(SyntaxProblem::UnclosedSectionHeader)
-                ),
-                (
-                    Some(3),
-                    IniProblemKind::Syntax(SyntaxProblem::EmptySectionName)
-                ),
-                (
-                    Some(4),
-                    IniProblemKind::Syntax(SyntaxProblem::TextAfterSectionHeader)
-                ),
+                (Some(1), IniProblemKind::Syntax(SyntaxProblem::UnclosedSectionHeader)),
+                (Some(3), IniProblemKind::Syntax(SyntaxProblem::EmptySectionName)),
+                (Some(4), IniProblemKind::Syntax(SyntaxProblem::TextAfterSectionHeader)),
             ]
         );
     }
 
     #[test]
     fn empty_section_and_unknown_keys() {
-        let load = parse(
-            "[Empty]\n[Name only]\nname = x\n[Hub]\nurl = https://hub.example.com/\nColour = blue\n",
-        );
+        let load = parse("[Empty]\n[Name only]\nname = x\n[Hub]\nurl = https://hub.example.com/\nColour = blue\n");
         assert_eq!(load.hubs.len(), 1);
-        let got: Vec<_> = load
-            .problems
-            .iter()
-            .map(|p| (p.line, p.kind.clone(), p.is_warning()))
-            .collect();
+        let got: Vec<_> = load.problems.iter().map(|p| (p.line, p.kind.clone(), p.is_warning())).collect();
         assert_eq!(
             got,
             [
                 (Some(1), IniProblemKind::EmptySection, false),
                 (Some(2), IniProblemKind::EmptySection, false),
-                (
-                    Some(6),
-                    IniProblemKind::UnknownKey {
-                        key: "colour".into()
-                    },
-                    true
-                ),
+                (Some(6), IniProblemKind::UnknownKey { key: "colour".into() }, true),
             ]
         );
         assert!(load.has_errors());
@@ -1187,8 +981,7 @@ mod tests {
 
     #[test]
     fn keys_are_case_insensitive_and_values_trimmed() {
-        let load =
-            parse("[Hub]\n  URL   =   https://hub.example.com/   \nMFA=Required\nFlow = DEVICE\n");
+        let load = parse("[Hub]\n  URL   =   https://hub.example.com/   \nMFA=Required\nFlow = DEVICE\n");
         assert!(load.problems.is_empty(), "{:#?}", load.problems);
         let s = &load.hubs[0].settings;
         assert!(s.mfa_required);
@@ -1202,30 +995,13 @@ mod tests {
             [Bad name \u{202E}txt.exe]\nurl = https://c.example.com/\n";
         let load = parse(text);
         assert!(load.hubs.is_empty());
-        let got: Vec<_> = load
-            .problems
-            .iter()
-            .map(|p| (p.line, p.kind.clone()))
-            .collect();
+        let got: Vec<_> = load.problems.iter().map(|p| (p.line, p.kind.clone())).collect();
         assert_eq!(
             got,
             [
-                (
-                    Some(3),
-                    IniProblemKind::Settings(SettingsError::SecretParameter {
-                        key: "client_secret".into()
-                    })
-                ),
-                (
-                    Some(7),
-                    IniProblemKind::Settings(SettingsError::Duplicate { key: "mfa".into() })
-                ),
-                (
-                    Some(8),
-                    IniProblemKind::Settings(SettingsError::BadName {
-                        reason: NameProblem::DirectionOverride
-                    })
-                ),
+                (Some(3), IniProblemKind::Settings(SettingsError::SecretParameter { key: "client_secret".into() })),
+                (Some(7), IniProblemKind::Settings(SettingsError::Duplicate { key: "mfa".into() })),
+                (Some(8), IniProblemKind::Settings(SettingsError::BadName { reason: NameProblem::DirectionOverride })),
             ]
         );
         let all: String = load.problems.iter().map(ToString::to_string).collect();
@@ -1236,28 +1012,25 @@ mod tests {
     #[test]
     fn relative_ca_file_is_relative_to_the_ini_file() {
         let load = parse("[Hub]\nurl = https://hub.example.com/\nca_file = certs/root.pem\n");
-        assert_eq!(
-            load.hubs[0].settings.ca_file,
-            Some(PathBuf::from("/etc/hublink/certs/root.pem"))
-        );
+        assert_eq!(load.hubs[0].settings.ca_file, Some(PathBuf::from("/etc/hublink/certs/root.pem")));
     }
 
     #[test]
-    fn invalid_utf8_file() {
+    fn a_file_that_is_not_utf8_is_read_as_windows_1252_with_a_warning() {
         let load = parse_ini_bytes(
             &file(),
-            b"[Hub]\nurl = https://hub.example.com/\nname = caf\xE9\n",
+            b"[Finance Hub]\r\nurl = https://finance.example.com/\r\n\r\n[Sales Hub]\r\nurl = https://sales.example.com/\r\n\r\n\r\n[Caf\xE9 Hub]\r\nurl = https://cafe.example.com/\r\n",
         );
+        let names: Vec<&str> = load.hubs.iter().map(|h| h.settings.name.as_str()).collect();
+        assert_eq!(names, ["Finance Hub", "Sales Hub", "Caf\u{e9} Hub"]);
         let p = only_problem(&load);
-        assert_eq!(
-            p.kind,
-            IniProblemKind::Encoding {
-                problem: EncodingProblem::InvalidUtf8
-            }
-        );
-        assert_eq!(p.line, Some(3));
-        assert!(p.to_string().contains("save it as UTF-8"));
-        assert!(p.to_string().starts_with("/etc/hublink/hubs.ini:3: "));
+        assert_eq!(p.kind, IniProblemKind::ReadAsWindows1252 { line: 8 });
+        assert!(p.is_warning(), "every hub still loads");
+        assert!(p.to_string().starts_with("/etc/hublink/hubs.ini:8: "), "{p}");
+        assert!(p.to_string().contains("Windows-1252"));
+        // A UTF-8 BOM promises UTF-8: then a bad byte is still an error.
+        let load = parse_ini_bytes(&file(), b"\xEF\xBB\xBF[Hub]\nurl = https://hub.example.com/\nname = caf\xE9\n");
+        assert_eq!(only_problem(&load).kind, IniProblemKind::Encoding { problem: EncodingProblem::InvalidUtf8 });
         assert!(load.hubs.is_empty());
     }
 
@@ -1266,55 +1039,29 @@ mod tests {
         let mut bytes = utf16("[Hub]\nurl = https://hub.example.com/\n", true);
         bytes.push(0x41);
         let load = parse_ini_bytes(&file(), &bytes);
-        assert_eq!(
-            only_problem(&load).kind,
-            IniProblemKind::Encoding {
-                problem: EncodingProblem::OddUtf16Length
-            }
-        );
+        assert_eq!(only_problem(&load).kind, IniProblemKind::Encoding { problem: EncodingProblem::OddUtf16Length });
         let load = parse_ini_bytes(&file(), &[0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00]);
-        assert_eq!(
-            only_problem(&load).kind,
-            IniProblemKind::Encoding {
-                problem: EncodingProblem::InvalidUtf16
-            }
-        );
+        assert_eq!(only_problem(&load).kind, IniProblemKind::Encoding { problem: EncodingProblem::InvalidUtf16 });
     }
 
     #[test]
     fn utf16_without_bom_is_caught() {
-        let bytes: Vec<u8> = "[Hub]\nurl = x\n"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
+        let bytes: Vec<u8> = "[Hub]\nurl = x\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let load = parse_ini_bytes(&file(), &bytes);
-        assert_eq!(
-            only_problem(&load).kind,
-            IniProblemKind::Encoding {
-                problem: EncodingProblem::NulCharacter
-            }
-        );
+        assert_eq!(only_problem(&load).kind, IniProblemKind::Encoding { problem: EncodingProblem::NulCharacter });
     }
 
     #[test]
     fn too_large_file() {
         let bytes = vec![b';'; MAX_FILE_BYTES + 1];
         let load = parse_ini_bytes(&file(), &bytes);
-        assert_eq!(
-            only_problem(&load).kind,
-            IniProblemKind::TooLarge {
-                max: MAX_FILE_BYTES
-            }
-        );
+        assert_eq!(only_problem(&load).kind, IniProblemKind::TooLarge { max: MAX_FILE_BYTES });
     }
 
     #[test]
     fn empty_file_is_fine() {
         assert_eq!(parse(""), IniLoad::default());
-        assert_eq!(
-            parse_ini_bytes(&file(), &[0xEF, 0xBB, 0xBF]),
-            IniLoad::default()
-        );
+        assert_eq!(parse_ini_bytes(&file(), &[0xEF, 0xBB, 0xBF]), IniLoad::default());
     }
 
     #[test]
@@ -1368,22 +1115,14 @@ mod tests {
         let machine = tempfile::tempdir().unwrap();
         write(user.path(), "b.ini", "[B]\nurl = https://b.example.com/\n");
         write(user.path(), "A.INI", "[A]\nurl = https://a.example.com/\n");
-        write(
-            user.path(),
-            "notes.txt",
-            "[Not read]\nurl = https://txt.example.com/\n",
-        );
+        write(user.path(), "notes.txt", "[Not read]\nurl = https://txt.example.com/\n");
         write(
             machine.path(),
             "corp.ini",
             "[Corp]\nurl = https://corp.example.com/\n[Again]\nurl = https://A.example.com\n",
         );
         let missing = user.path().join("does-not-exist");
-        let load = load_dirs(&[
-            user.path().to_path_buf(),
-            missing,
-            machine.path().to_path_buf(),
-        ]);
+        let load = load_dirs(&[user.path().to_path_buf(), missing, machine.path().to_path_buf()]);
         let names: Vec<&str> = load.hubs.iter().map(|h| h.section.as_str()).collect();
         assert_eq!(names, ["A", "B", "Corp"]);
         let p = only_problem(&load);
@@ -1391,54 +1130,45 @@ mod tests {
         assert_eq!((p.line, p.section.as_deref()), (Some(3), Some("Again")));
         assert_eq!(
             p.kind,
-            IniProblemKind::DuplicateHub {
-                other_file: user.path().join("A.INI"),
-                other_section: "A".into()
-            }
+            IniProblemKind::DuplicateHub { other_file: user.path().join("A.INI"), other_section: "A".into() }
         );
     }
 
     #[test]
     fn the_same_hub_in_two_files() {
         let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "1-first.ini",
-            "[First]\nurl = https://hub.example.com/\n",
-        );
-        write(
-            dir.path(),
-            "2-second.ini",
-            "\n[Second]\nlink = hublink://add?url=https://HUB.example.com\n",
-        );
+        write(dir.path(), "1-first.ini", "[First]\nurl = https://hub.example.com/\n");
+        write(dir.path(), "2-second.ini", "\n[Second]\nlink = hublink://add?url=https://HUB.example.com\n");
         let load = load_dirs(&[dir.path().to_path_buf()]);
         assert_eq!(load.hubs.len(), 1);
         assert_eq!(load.hubs[0].section, "First");
         let p = only_problem(&load);
-        assert_eq!(
-            (p.file.clone(), p.line),
-            (dir.path().join("2-second.ini"), Some(2))
-        );
+        assert_eq!((p.file.clone(), p.line), (dir.path().join("2-second.ini"), Some(2)));
         assert!(matches!(p.kind, IniProblemKind::DuplicateHub { .. }));
     }
 
     #[test]
-    fn unreadable_file_is_one_problem() {
+    fn a_folder_or_fifo_named_ini_is_one_problem_and_never_blocks() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("x.ini")).unwrap();
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("stuck.ini");
+            let ok = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+            assert!(ok, "mkfifo");
+            let load = load_dirs(&[dir.path().to_path_buf()]);
+            assert!(load.problems.iter().any(|p| p.file == fifo && p.kind == IniProblemKind::NotRegularFile));
+            fs::remove_file(fifo).unwrap();
+        }
         write(dir.path(), "y.ini", "[Y]\nurl = https://y.example.com/\n");
         let load = load_dirs(&[dir.path().to_path_buf()]);
         assert_eq!(load.hubs.len(), 1);
         let p = only_problem(&load);
-        assert_eq!(
-            (p.file.clone(), p.line, p.section.clone()),
-            (dir.path().join("x.ini"), None, None)
+        assert_eq!((p.file.clone(), p.line, p.section.clone()), (dir.path().join("x.ini"), None, None));
+        assert_eq!(p.kind, IniProblemKind::NotRegularFile, "{p:?}");
+        assert!(
+            p.to_string().starts_with(&format!("{}: it is not a regular file", dir.path().join("x.ini").display()))
         );
-        assert!(matches!(p.kind, IniProblemKind::Unreadable { .. }), "{p:?}");
-        assert!(p.to_string().starts_with(&format!(
-            "{}: cannot read it",
-            dir.path().join("x.ini").display()
-        )));
     }
 
     #[test]
@@ -1451,19 +1181,11 @@ mod tests {
     #[test]
     fn a_single_file_and_a_file_reached_twice() {
         let dir = tempfile::tempdir().unwrap();
-        let file = write(
-            dir.path(),
-            "hubs.conf",
-            "[Hub]\nurl = https://hub.example.com/\n",
-        );
+        let file = write(dir.path(), "hubs.conf", "[Hub]\nurl = https://hub.example.com/\n");
         let load = load_dirs(std::slice::from_ref(&file));
         assert_eq!(load.hubs.len(), 1);
         assert!(load.problems.is_empty());
-        let ini = write(
-            dir.path(),
-            "hubs.ini",
-            "[Hub]\nurl = https://other.example.com/\n",
-        );
+        let ini = write(dir.path(), "hubs.ini", "[Hub]\nurl = https://other.example.com/\n");
         let load = load_dirs(&[dir.path().to_path_buf(), ini, dir.path().to_path_buf()]);
         assert_eq!(load.hubs.len(), 1);
         assert!(load.problems.is_empty(), "{:#?}", load.problems);
@@ -1481,10 +1203,7 @@ mod tests {
             resolve_user_hubs_dir(Some("".into()), docs.clone(), home.clone()),
             Some(PathBuf::from("/home/u/Dokumente/Hublink/Hubs"))
         );
-        assert_eq!(
-            resolve_user_hubs_dir(None, None, home),
-            Some(PathBuf::from("/home/u/Documents/Hublink/Hubs"))
-        );
+        assert_eq!(resolve_user_hubs_dir(None, None, home), Some(PathBuf::from("/home/u/Documents/Hublink/Hubs")));
         assert_eq!(resolve_user_hubs_dir(None, None, None), None);
     }
 
@@ -1501,31 +1220,20 @@ mod tests {
         if std::env::var_os("HUBLINK_TEST_CHILD").is_none() {
             return;
         }
-        assert_eq!(
-            user_hubs_dir(),
-            Some(PathBuf::from("/tmp/hublink-test-hubs"))
-        );
+        assert_eq!(user_hubs_dir(), Some(PathBuf::from("/tmp/hublink-test-hubs")));
     }
 
     #[test]
     fn hublink_hubs_dir_overrides() {
         let exe = std::env::current_exe().unwrap();
         let output = std::process::Command::new(exe)
-            .args([
-                "--exact",
-                "hubs_ini::tests::env_override_child",
-                "--test-threads=1",
-            ])
+            .args(["--exact", "hubs_ini::tests::env_override_child", "--test-threads=1"])
             .env("HUBLINK_TEST_CHILD", "1")
             .env(HUBS_DIR_ENV, "/tmp/hublink-test-hubs")
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
         assert!(stdout.contains("1 passed"), "{stdout}");
     }
 }

@@ -19,8 +19,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use url::Url;
 
 use crate::settings::{
-    Context, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, Flow, HubSettings, LINK_KEYS, SettingsError,
-    is_hidden_char, is_secret_key, parse_hub_url, printable, split_scheme,
+    Context, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, Flow, HubSettings, LINK_KEYS, SettingsError, is_hidden_char,
+    is_secret_key, parse_hub_url, printable, split_scheme,
 };
 
 /// Longest accepted link, in characters (after trimming).
@@ -33,9 +33,7 @@ pub enum LinkError {
     #[error("the link is empty: paste the whole link, starting with hublink://")]
     Empty,
 
-    #[error(
-        "the link is over-long (more than {max} characters): it was probably damaged or is not a Hublink link"
-    )]
+    #[error("the link is over-long (more than {max} characters): it was probably damaged or is not a Hublink link")]
     TooLong { max: usize },
 
     #[error(
@@ -51,9 +49,7 @@ pub enum LinkError {
     )]
     UnknownAction { action: String },
 
-    #[error(
-        "the link has no parameters after `?`: it needs at least url=https://…; copy the whole link"
-    )]
+    #[error("the link has no parameters after `?`: it needs at least url=https://…; copy the whole link")]
     NoParameters,
 
     #[error(
@@ -61,9 +57,7 @@ pub enum LinkError {
     )]
     BadEncoding { key: String },
 
-    #[error(
-        "`{key}` contains a `%` that is not followed by two hexadecimal digits: write `%` as %25"
-    )]
+    #[error("`{key}` contains a `%` that is not followed by two hexadecimal digits: write `%` as %25")]
     BadPercentEscape { key: String },
 
     #[error(transparent)]
@@ -75,10 +69,7 @@ fn describe_scheme(scheme: Option<&str>) -> String {
         Some(s) => {
             format!("this is not a Hublink link (it starts with `{s}:` instead of `hublink:`)")
         }
-        None => {
-            "this is neither a Hublink link nor a web address (it has no `scheme:` at the start)"
-                .to_owned()
-        }
+        None => "this is neither a Hublink link nor a web address (it has no `scheme:` at the start)".to_owned(),
     }
 }
 
@@ -123,13 +114,8 @@ pub enum UserInput {
 
 /// Characters kept as they are in generated parameter values: RFC 3986 unreserved plus `:` and
 /// `/`, so that addresses stay readable (`url=https://hub.example.com/`).
-const VALUE_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b':')
-    .remove(b'/');
+const VALUE_SET: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b':').remove(b'/');
 
 fn check_whole(input: &str) -> Result<&str, LinkError> {
     let input = input.trim();
@@ -137,9 +123,7 @@ fn check_whole(input: &str) -> Result<&str, LinkError> {
         return Err(LinkError::Empty);
     }
     if input.chars().count() > MAX_LINK_CHARS {
-        return Err(LinkError::TooLong {
-            max: MAX_LINK_CHARS,
-        });
+        return Err(LinkError::TooLong { max: MAX_LINK_CHARS });
     }
     if input.chars().any(is_hidden_char) {
         return Err(LinkError::ControlCharacter);
@@ -167,10 +151,7 @@ fn decode_component(s: &str) -> Result<String, DecodeProblem> {
         }
     }
     let spaced = s.replace('+', " ");
-    percent_decode_str(&spaced)
-        .decode_utf8()
-        .map(|c| c.into_owned())
-        .map_err(|_| DecodeProblem::Utf8)
+    percent_decode_str(&spaced).decode_utf8().map(|c| c.into_owned()).map_err(|_| DecodeProblem::Utf8)
 }
 
 /// Checks a link as a whole and returns its parameters, percent-decoded once, in order.
@@ -181,9 +162,7 @@ pub(crate) fn decode_link(input: &str) -> Result<Vec<(String, String)>, LinkErro
     match scheme {
         Some(s) if s.eq_ignore_ascii_case("hublink") => {}
         Some(s) => {
-            return Err(LinkError::NotAHublinkLink {
-                scheme: Some(printable(&s.to_ascii_lowercase(), 32)),
-            });
+            return Err(LinkError::NotAHublinkLink { scheme: Some(printable(&s.to_ascii_lowercase(), 32)) });
         }
         None => return Err(LinkError::NotAHublinkLink { scheme: None }),
     }
@@ -197,13 +176,9 @@ pub(crate) fn decode_link(input: &str) -> Result<Vec<(String, String)>, LinkErro
     let action = without_slashes.strip_suffix('/').unwrap_or(without_slashes);
     if slashes > 3 || !action.eq_ignore_ascii_case("add") {
         let shown = if action.is_empty() { "(none)" } else { action };
-        return Err(LinkError::UnknownAction {
-            action: printable(shown, 40),
-        });
+        return Err(LinkError::UnknownAction { action: printable(shown, 40) });
     }
-    let query = query
-        .filter(|q| !q.is_empty())
-        .ok_or(LinkError::NoParameters)?;
+    let query = query.filter(|q| !q.is_empty()).ok_or(LinkError::NoParameters)?;
 
     let mut pairs = Vec::new();
     for piece in query.split('&').filter(|p| !p.is_empty()) {
@@ -218,9 +193,7 @@ pub(crate) fn decode_link(input: &str) -> Result<Vec<(String, String)>, LinkErro
         let value = decode_component(raw_value).map_err(|p| {
             // A secret's name is reported as a secret, not as an encoding problem.
             if is_secret_key(&key) {
-                return LinkError::Settings(SettingsError::SecretParameter {
-                    key: printable(&key, 64),
-                });
+                return LinkError::Settings(SettingsError::SecretParameter { key: printable(&key, 64) });
             }
             let key = printable(&key, 64);
             match p {
@@ -240,10 +213,8 @@ impl AuthLink {
     /// Parses and validates a link. The input is trimmed first.
     pub fn parse(input: &str) -> Result<AuthLink, LinkError> {
         let pairs = decode_link(input)?;
-        let (settings, ignored) = HubSettings::from_pairs(
-            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            Context::Link,
-        )?;
+        let (settings, ignored) =
+            HubSettings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), Context::Link)?;
         Ok(AuthLink { settings, ignored })
     }
 
@@ -268,12 +239,7 @@ impl AuthLink {
         if settings.client_id != DEFAULT_CLIENT_ID {
             push("client_id", &settings.client_id);
         }
-        if settings
-            .scopes
-            .iter()
-            .map(String::as_str)
-            .ne(DEFAULT_SCOPES)
-        {
+        if settings.scopes.iter().map(String::as_str).ne(DEFAULT_SCOPES) {
             push("scope", &settings.scopes.join(" "));
         }
         if settings.mfa_required {
@@ -288,6 +254,9 @@ impl AuthLink {
         if let Some(check) = &settings.session_check {
             push("session_check", check.as_str());
         }
+        if !settings.extra_audiences.is_empty() {
+            push("extra_audiences", &settings.extra_audiences.join(","));
+        }
         out
     }
 }
@@ -297,15 +266,11 @@ impl AuthLink {
 pub fn parse_user_input(input: &str) -> Result<UserInput, LinkError> {
     let input = check_whole(input)?;
     match split_scheme(input) {
-        Some(s) if s.eq_ignore_ascii_case("hublink") => {
-            Ok(UserInput::Link(AuthLink::parse(input)?))
-        }
+        Some(s) if s.eq_ignore_ascii_case("hublink") => Ok(UserInput::Link(AuthLink::parse(input)?)),
         Some(s) if s.eq_ignore_ascii_case("https") || s.eq_ignore_ascii_case("http") => {
             Ok(UserInput::HubAddress(parse_hub_url(input)?))
         }
-        Some(s) => Err(LinkError::NotAHublinkLink {
-            scheme: Some(printable(&s.to_ascii_lowercase(), 32)),
-        }),
+        Some(s) => Err(LinkError::NotAHublinkLink { scheme: Some(printable(&s.to_ascii_lowercase(), 32)) }),
         None => Err(LinkError::NotAHublinkLink { scheme: None }),
     }
 }
@@ -322,9 +287,7 @@ impl HubSettings {
     ) -> Result<(HubSettings, Vec<String>), SettingsError> {
         let object = json.as_object().ok_or(SettingsError::NotAnObject)?;
         if let Some(key) = object.keys().find(|k| is_secret_key(k)) {
-            return Err(SettingsError::SecretParameter {
-                key: printable(key.trim(), 64),
-            });
+            return Err(SettingsError::SecretParameter { key: printable(key.trim(), 64) });
         }
         let asked = parse_hub_url(hub_url.as_str())?;
         let mut pairs: Vec<(String, String)> = Vec::new();
@@ -340,22 +303,18 @@ impl HubSettings {
                     return Err(SettingsError::BadValue {
                         key: key.clone(),
                         value_hint: None,
-                        expected: if key == "redirect_port" {
-                            "a port number from 1 to 65535"
-                        } else {
-                            "a string"
-                        },
+                        expected: if key == "redirect_port" { "a port number from 1 to 65535" } else { "a string" },
                     });
                 }
                 _ => String::new(),
             };
             pairs.push((key.clone(), text));
         }
-        let (settings, unknown) = HubSettings::from_pairs(
-            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            Context::WellKnown,
-        )?;
-        if settings.url != asked {
+        let (settings, unknown) =
+            HubSettings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), Context::WellKnown)?;
+        // The published URL may be a path on the same origin (a virtual-proxy prefix such as
+        // `/qlik/`); another scheme, host or port is another site.
+        if settings.url.origin() != asked.origin() {
             return Err(SettingsError::OtherHubAddress {
                 asked: asked.as_str().to_owned(),
                 published: settings.url.as_str().to_owned(),
@@ -399,45 +358,28 @@ mod tests {
     }
 
     fn scheme_refused(key: &str, scheme: &str) -> SettingsError {
-        SettingsError::SchemeNotAllowed {
-            key: s(key),
-            scheme: s(scheme),
-        }
+        SettingsError::SchemeNotAllowed { key: s(key), scheme: s(scheme) }
     }
 
     fn bad_value(key: &str, hint: Option<&str>, expected: &'static str) -> SettingsError {
-        SettingsError::BadValue {
-            key: s(key),
-            value_hint: hint.map(s),
-            expected,
-        }
+        SettingsError::BadValue { key: s(key), value_hint: hint.map(s), expected }
     }
 
     const PORT: &str = "a port number from 1 to 65535";
-    const SCOPE: &str =
-        "scope names separated by spaces, made of printable ASCII characters other than \" and \\";
+    const SCOPE: &str = "scope names separated by spaces, made of printable ASCII characters other than \" and \\";
     const CLIENT_ID: &str = "1 to 200 printable ASCII characters without spaces";
 
     // ---- hostile and malformed links: schemes ------------------------------------------
 
     #[test]
     fn javascript_url_refused() {
-        assert_eq!(
-            settings_err("hublink://add?url=javascript:alert(1)"),
-            scheme_refused("url", "javascript")
-        );
-        assert_eq!(
-            settings_err("hublink://add?url=JaVaScRiPt%3Aalert(1)"),
-            scheme_refused("url", "javascript")
-        );
+        assert_eq!(settings_err("hublink://add?url=javascript:alert(1)"), scheme_refused("url", "javascript"));
+        assert_eq!(settings_err("hublink://add?url=JaVaScRiPt%3Aalert(1)"), scheme_refused("url", "javascript"));
     }
 
     #[test]
     fn file_url_refused() {
-        assert_eq!(
-            settings_err("hublink://add?url=file:///etc/passwd"),
-            scheme_refused("url", "file")
-        );
+        assert_eq!(settings_err("hublink://add?url=file:///etc/passwd"), scheme_refused("url", "file"));
     }
 
     #[test]
@@ -450,39 +392,24 @@ mod tests {
 
     #[test]
     fn vbscript_url_refused() {
-        assert_eq!(
-            settings_err("hublink://add?url=vbscript:msgbox(1)"),
-            scheme_refused("url", "vbscript")
-        );
+        assert_eq!(settings_err("hublink://add?url=vbscript:msgbox(1)"), scheme_refused("url", "vbscript"));
     }
 
     #[test]
     fn ftp_and_nested_hublink_refused() {
-        assert_eq!(
-            settings_err("hublink://add?url=ftp://hub.example.com/"),
-            scheme_refused("url", "ftp")
-        );
-        assert_eq!(
-            settings_err("hublink://add?url=hublink://add%3Furl%3Dx"),
-            scheme_refused("url", "hublink")
-        );
+        assert_eq!(settings_err("hublink://add?url=ftp://hub.example.com/"), scheme_refused("url", "ftp"));
+        assert_eq!(settings_err("hublink://add?url=hublink://add%3Furl%3Dx"), scheme_refused("url", "hublink"));
     }
 
     #[test]
     fn http_to_a_remote_host_refused() {
         assert_eq!(
             settings_err("hublink://add?url=http://hub.example.com/"),
-            SettingsError::InsecureHttp {
-                key: s("url"),
-                host: s("hub.example.com")
-            }
+            SettingsError::InsecureHttp { key: s("url"), host: s("hub.example.com") }
         );
         assert_eq!(
             settings_err("hublink://add?url=http://10.0.0.1/"),
-            SettingsError::InsecureHttp {
-                key: s("url"),
-                host: s("10.0.0.1")
-            }
+            SettingsError::InsecureHttp { key: s("url"), host: s("10.0.0.1") }
         );
     }
 
@@ -490,17 +417,11 @@ mod tests {
     fn http_to_a_loopback_look_alike_refused() {
         assert_eq!(
             settings_err("hublink://add?url=http://127.0.0.1.evil.com/"),
-            SettingsError::InsecureHttp {
-                key: s("url"),
-                host: s("127.0.0.1.evil.com")
-            }
+            SettingsError::InsecureHttp { key: s("url"), host: s("127.0.0.1.evil.com") }
         );
         assert_eq!(
             settings_err("hublink://add?url=http://localhost.evil.com/"),
-            SettingsError::InsecureHttp {
-                key: s("url"),
-                host: s("localhost.evil.com")
-            }
+            SettingsError::InsecureHttp { key: s("url"), host: s("localhost.evil.com") }
         );
     }
 
@@ -549,22 +470,13 @@ mod tests {
 
     #[test]
     fn raw_control_character_refused() {
-        assert_eq!(
-            link_err("hublink://add?url=https://hub.example.com/&name=a\u{7}b"),
-            LinkError::ControlCharacter
-        );
-        assert_eq!(
-            link_err("hublink://add?url=https://hub.example.com/\u{1b}[2J"),
-            LinkError::ControlCharacter
-        );
+        assert_eq!(link_err("hublink://add?url=https://hub.example.com/&name=a\u{7}b"), LinkError::ControlCharacter);
+        assert_eq!(link_err("hublink://add?url=https://hub.example.com/\u{1b}[2J"), LinkError::ControlCharacter);
     }
 
     #[test]
     fn raw_cr_lf_refused() {
-        assert_eq!(
-            link_err("hublink://add?url=https://hub.example.com/\r\n&name=x"),
-            LinkError::ControlCharacter
-        );
+        assert_eq!(link_err("hublink://add?url=https://hub.example.com/\r\n&name=x"), LinkError::ControlCharacter);
         assert_eq!(
             link_err("hublink://add?url=https://evil.com/\n&url=https://hub.example.com/"),
             LinkError::ControlCharacter
@@ -575,18 +487,13 @@ mod tests {
     fn encoded_cr_lf_in_name_refused() {
         assert_eq!(
             settings_err(&format!("{HUB}&name=Finance%0d%0aSet-Cookie:%20x")),
-            SettingsError::BadName {
-                reason: NameProblem::LineBreak
-            }
+            SettingsError::BadName { reason: NameProblem::LineBreak }
         );
     }
 
     #[test]
     fn tab_in_url_refused() {
-        assert_eq!(
-            link_err("hublink://add?url=https://hub.exa\tmple.com/"),
-            LinkError::ControlCharacter
-        );
+        assert_eq!(link_err("hublink://add?url=https://hub.exa\tmple.com/"), LinkError::ControlCharacter);
         assert_eq!(
             settings_err("hublink://add?url=https://hub.exa%09mple.com/"),
             SettingsError::ControlCharacter { key: s("url") }
@@ -599,10 +506,7 @@ mod tests {
 
     #[test]
     fn nul_refused() {
-        assert_eq!(
-            link_err("hublink://add?url=https://hub.example.com/\0"),
-            LinkError::ControlCharacter
-        );
+        assert_eq!(link_err("hublink://add?url=https://hub.example.com/\0"), LinkError::ControlCharacter);
         assert_eq!(
             settings_err("hublink://add?url=https://hub.example.com%00.evil.com/"),
             SettingsError::ControlCharacter { key: s("url") }
@@ -611,25 +515,18 @@ mod tests {
 
     #[test]
     fn raw_bidi_override_refused() {
-        assert_eq!(
-            link_err(&format!("{HUB}&name=abc\u{202E}gpj.exe")),
-            LinkError::ControlCharacter
-        );
+        assert_eq!(link_err(&format!("{HUB}&name=abc\u{202E}gpj.exe")), LinkError::ControlCharacter);
     }
 
     #[test]
     fn encoded_bidi_override_in_name_refused() {
         assert_eq!(
             settings_err(&format!("{HUB}&name=Invoice%E2%80%AEfdp.exe")),
-            SettingsError::BadName {
-                reason: NameProblem::DirectionOverride
-            }
+            SettingsError::BadName { reason: NameProblem::DirectionOverride }
         );
         assert_eq!(
             settings_err(&format!("{HUB}&name=a%E2%81%A6b")),
-            SettingsError::BadName {
-                reason: NameProblem::DirectionOverride
-            }
+            SettingsError::BadName { reason: NameProblem::DirectionOverride }
         );
     }
 
@@ -637,9 +534,7 @@ mod tests {
     fn control_character_in_name_refused() {
         assert_eq!(
             settings_err(&format!("{HUB}&name=a%07b")),
-            SettingsError::BadName {
-                reason: NameProblem::ControlCharacter
-            }
+            SettingsError::BadName { reason: NameProblem::ControlCharacter }
         );
     }
 
@@ -656,27 +551,13 @@ mod tests {
     #[test]
     fn over_long_link_refused() {
         let link = format!("{HUB}&name={}", "a".repeat(MAX_LINK_CHARS));
-        assert_eq!(
-            link_err(&link),
-            LinkError::TooLong {
-                max: MAX_LINK_CHARS
-            }
-        );
+        assert_eq!(link_err(&link), LinkError::TooLong { max: MAX_LINK_CHARS });
     }
 
     #[test]
     fn over_long_url_refused() {
-        let link = format!(
-            "hublink://add?url=https://hub.example.com/{}",
-            "a".repeat(2100)
-        );
-        assert_eq!(
-            settings_err(&link),
-            SettingsError::TooLong {
-                key: s("url"),
-                max: 2048
-            }
-        );
+        let link = format!("hublink://add?url=https://hub.example.com/{}", "a".repeat(2100));
+        assert_eq!(settings_err(&link), SettingsError::TooLong { key: s("url"), max: 2048 });
     }
 
     #[test]
@@ -693,59 +574,33 @@ mod tests {
 
     #[test]
     fn invalid_utf8_refused() {
-        assert_eq!(
-            link_err(&format!("{HUB}&name=%FF")),
-            LinkError::BadEncoding { key: s("name") }
-        );
-        assert_eq!(
-            link_err(&format!("{HUB}&name=%C3")),
-            LinkError::BadEncoding { key: s("name") }
-        );
+        assert_eq!(link_err(&format!("{HUB}&name=%FF")), LinkError::BadEncoding { key: s("name") });
+        assert_eq!(link_err(&format!("{HUB}&name=%C3")), LinkError::BadEncoding { key: s("name") });
     }
 
     #[test]
     fn broken_percent_escape_refused() {
-        assert_eq!(
-            link_err(&format!("{HUB}&name=100%")),
-            LinkError::BadPercentEscape { key: s("name") }
-        );
-        assert_eq!(
-            link_err(&format!("{HUB}&name=%zz")),
-            LinkError::BadPercentEscape { key: s("name") }
-        );
+        assert_eq!(link_err(&format!("{HUB}&name=100%")), LinkError::BadPercentEscape { key: s("name") });
+        assert_eq!(link_err(&format!("{HUB}&name=%zz")), LinkError::BadPercentEscape { key: s("name") });
     }
 
     // ---- missing, empty, malformed addresses -------------------------------------------
 
     #[test]
     fn missing_url_refused() {
-        assert_eq!(
-            settings_err("hublink://add?name=Finance"),
-            SettingsError::MissingUrl
-        );
+        assert_eq!(settings_err("hublink://add?name=Finance"), SettingsError::MissingUrl);
     }
 
     #[test]
     fn empty_url_refused() {
-        assert_eq!(
-            settings_err("hublink://add?url=&name=Finance"),
-            SettingsError::EmptyValue { key: s("url") }
-        );
-        assert_eq!(
-            settings_err("hublink://add?url"),
-            SettingsError::EmptyValue { key: s("url") }
-        );
+        assert_eq!(settings_err("hublink://add?url=&name=Finance"), SettingsError::EmptyValue { key: s("url") });
+        assert_eq!(settings_err("hublink://add?url"), SettingsError::EmptyValue { key: s("url") });
     }
 
     #[test]
     fn relative_url_refused() {
-        for url in [
-            "/hub/",
-            "hub.example.com",
-            "hub.example.com:443/x",
-            "//hub.example.com/",
-            "https:hub.example.com",
-        ] {
+        for url in ["/hub/", "hub.example.com", "hub.example.com:443/x", "//hub.example.com/", "https:hub.example.com"]
+        {
             assert_eq!(
                 settings_err(&format!("hublink://add?url={url}")),
                 SettingsError::NotAbsolute { key: s("url") },
@@ -756,28 +611,16 @@ mod tests {
 
     #[test]
     fn url_without_host_refused() {
-        assert_eq!(
-            settings_err("hublink://add?url=https:///path"),
-            SettingsError::NoHost { key: s("url") }
-        );
-        assert_eq!(
-            settings_err("hublink://add?url=https:////evil.com/"),
-            SettingsError::NoHost { key: s("url") }
-        );
-        assert_eq!(
-            settings_err("hublink://add?url=https://:443/"),
-            SettingsError::NoHost { key: s("url") }
-        );
+        assert_eq!(settings_err("hublink://add?url=https:///path"), SettingsError::NoHost { key: s("url") });
+        assert_eq!(settings_err("hublink://add?url=https:////evil.com/"), SettingsError::NoHost { key: s("url") });
+        assert_eq!(settings_err("hublink://add?url=https://:443/"), SettingsError::NoHost { key: s("url") });
     }
 
     #[test]
     fn url_with_bad_port_refused() {
         assert_eq!(
             settings_err("hublink://add?url=https://hub.example.com:99999/"),
-            SettingsError::InvalidUrl {
-                key: s("url"),
-                reason: url::ParseError::InvalidPort
-            }
+            SettingsError::InvalidUrl { key: s("url"), reason: url::ParseError::InvalidPort }
         );
     }
 
@@ -803,15 +646,9 @@ mod tests {
     fn non_https_issuer_refused() {
         assert_eq!(
             settings_err(&format!("{HUB}&issuer=http://login.example.com/")),
-            SettingsError::InsecureHttp {
-                key: s("issuer"),
-                host: s("login.example.com")
-            }
+            SettingsError::InsecureHttp { key: s("issuer"), host: s("login.example.com") }
         );
-        assert_eq!(
-            settings_err(&format!("{HUB}&issuer=ldap://login.example.com/")),
-            scheme_refused("issuer", "ldap")
-        );
+        assert_eq!(settings_err(&format!("{HUB}&issuer=ldap://login.example.com/")), scheme_refused("issuer", "ldap"));
     }
 
     #[test]
@@ -833,9 +670,7 @@ mod tests {
     #[test]
     fn session_check_on_another_host_refused() {
         assert_eq!(
-            settings_err(&format!(
-                "{HUB}&session_check=https://collector.evil.com/check"
-            )),
+            settings_err(&format!("{HUB}&session_check=https://collector.evil.com/check")),
             SettingsError::OtherOrigin {
                 session_check: s("https://collector.evil.com"),
                 hub: s("https://hub.example.com")
@@ -846,9 +681,7 @@ mod tests {
     #[test]
     fn session_check_on_another_port_refused() {
         assert_eq!(
-            settings_err(&format!(
-                "{HUB}&session_check=https://hub.example.com:8443/check"
-            )),
+            settings_err(&format!("{HUB}&session_check=https://hub.example.com:8443/check")),
             SettingsError::OtherOrigin {
                 session_check: s("https://hub.example.com:8443"),
                 hub: s("https://hub.example.com")
@@ -859,32 +692,20 @@ mod tests {
     #[test]
     fn session_check_with_another_scheme_refused() {
         assert_eq!(
-            settings_err(
-                "hublink://add?url=http://127.0.0.1:8080/&session_check=https://127.0.0.1:8080/check"
-            ),
-            SettingsError::OtherOrigin {
-                session_check: s("https://127.0.0.1:8080"),
-                hub: s("http://127.0.0.1:8080")
-            }
+            settings_err("hublink://add?url=http://127.0.0.1:8080/&session_check=https://127.0.0.1:8080/check"),
+            SettingsError::OtherOrigin { session_check: s("https://127.0.0.1:8080"), hub: s("http://127.0.0.1:8080") }
         );
         assert_eq!(
             settings_err(&format!("{HUB}&session_check=http://hub.example.com/check")),
-            SettingsError::InsecureHttp {
-                key: s("session_check"),
-                host: s("hub.example.com")
-            }
+            SettingsError::InsecureHttp { key: s("session_check"), host: s("hub.example.com") }
         );
     }
 
     #[test]
     fn session_check_with_fragment_refused() {
         assert_eq!(
-            settings_err(&format!(
-                "{HUB}&session_check=https://hub.example.com/check%23x"
-            )),
-            SettingsError::Fragment {
-                key: s("session_check")
-            }
+            settings_err(&format!("{HUB}&session_check=https://hub.example.com/check%23x")),
+            SettingsError::Fragment { key: s("session_check") }
         );
     }
 
@@ -894,15 +715,11 @@ mod tests {
     fn unknown_action_refused() {
         assert_eq!(
             link_err("hublink://remove?url=https://hub.example.com/"),
-            LinkError::UnknownAction {
-                action: s("remove")
-            }
+            LinkError::UnknownAction { action: s("remove") }
         );
         assert_eq!(
             link_err("hublink://?url=https://hub.example.com/"),
-            LinkError::UnknownAction {
-                action: s("(none)")
-            }
+            LinkError::UnknownAction { action: s("(none)") }
         );
         assert_eq!(
             link_err("hublink:////add?url=https://hub.example.com/"),
@@ -914,20 +731,13 @@ mod tests {
     fn wrong_scheme_refused() {
         assert_eq!(
             link_err("https://add?url=https://hub.example.com/"),
-            LinkError::NotAHublinkLink {
-                scheme: Some(s("https"))
-            }
+            LinkError::NotAHublinkLink { scheme: Some(s("https")) }
         );
         assert_eq!(
             link_err("hublinks://add?url=https://hub.example.com/"),
-            LinkError::NotAHublinkLink {
-                scheme: Some(s("hublinks"))
-            }
+            LinkError::NotAHublinkLink { scheme: Some(s("hublinks")) }
         );
-        assert_eq!(
-            link_err("add?url=https://hub.example.com/"),
-            LinkError::NotAHublinkLink { scheme: None }
-        );
+        assert_eq!(link_err("add?url=https://hub.example.com/"), LinkError::NotAHublinkLink { scheme: None });
     }
 
     #[test]
@@ -960,12 +770,7 @@ mod tests {
     #[test]
     fn client_secret_refused_without_echo() {
         let e = settings_err(&format!("{HUB}&client_secret=hunter2hunter2"));
-        assert_eq!(
-            e,
-            SettingsError::SecretParameter {
-                key: s("client_secret")
-            }
-        );
+        assert_eq!(e, SettingsError::SecretParameter { key: s("client_secret") });
         let text = format!("{e} {}", LinkError::Settings(e.clone()));
         assert!(!text.contains("hunter2"));
         assert!(text.contains("never carry secrets"));
@@ -996,15 +801,10 @@ mod tests {
             settings_err("hublink://add?url=javascript:x&token=abc"),
             SettingsError::SecretParameter { key: s("token") }
         );
-        assert_eq!(
-            settings_err(&format!("{HUB}&password=%FF")),
-            SettingsError::SecretParameter { key: s("password") }
-        );
+        assert_eq!(settings_err(&format!("{HUB}&password=%FF")), SettingsError::SecretParameter { key: s("password") });
         assert_eq!(
             settings_err(&format!("{HUB}&client%5Fsecret=x")),
-            SettingsError::SecretParameter {
-                key: s("client_secret")
-            }
+            SettingsError::SecretParameter { key: s("client_secret") }
         );
     }
 
@@ -1021,10 +821,7 @@ mod tests {
             settings_err(&format!("{HUB}&mfa=optional")),
             bad_value("mfa", Some("optional"), "`required` (or leave `mfa` out)")
         );
-        assert_eq!(
-            settings_err(&format!("{HUB}&mfa=")),
-            SettingsError::EmptyValue { key: s("mfa") }
-        );
+        assert_eq!(settings_err(&format!("{HUB}&mfa=")), SettingsError::EmptyValue { key: s("mfa") });
     }
 
     #[test]
@@ -1058,18 +855,9 @@ mod tests {
 
     #[test]
     fn bad_scope_characters_refused() {
-        assert_eq!(
-            settings_err(&format!("{HUB}&scope=openid%20%22profile%22")),
-            bad_value("scope", None, SCOPE)
-        );
-        assert_eq!(
-            settings_err(&format!("{HUB}&scope=openid%20a%5Cb")),
-            bad_value("scope", None, SCOPE)
-        );
-        assert_eq!(
-            settings_err(&format!("{HUB}&scope=%20")),
-            SettingsError::EmptyValue { key: s("scope") }
-        );
+        assert_eq!(settings_err(&format!("{HUB}&scope=openid%20%22profile%22")), bad_value("scope", None, SCOPE));
+        assert_eq!(settings_err(&format!("{HUB}&scope=openid%20a%5Cb")), bad_value("scope", None, SCOPE));
+        assert_eq!(settings_err(&format!("{HUB}&scope=%20")), SettingsError::EmptyValue { key: s("scope") });
         assert_eq!(
             settings_err(&format!("{HUB}&scope=openid%09email")),
             SettingsError::ControlCharacter { key: s("scope") }
@@ -1078,49 +866,23 @@ mod tests {
 
     #[test]
     fn bad_client_id_refused() {
-        assert_eq!(
-            settings_err(&format!("{HUB}&client_id=my%20app")),
-            bad_value("client_id", None, CLIENT_ID)
-        );
-        assert_eq!(
-            settings_err(&format!("{HUB}&client_id=")),
-            SettingsError::EmptyValue {
-                key: s("client_id")
-            }
-        );
+        assert_eq!(settings_err(&format!("{HUB}&client_id=my%20app")), bad_value("client_id", None, CLIENT_ID));
+        assert_eq!(settings_err(&format!("{HUB}&client_id=")), SettingsError::EmptyValue { key: s("client_id") });
         assert_eq!(
             settings_err(&format!("{HUB}&client_id={}", "a".repeat(201))),
-            SettingsError::TooLong {
-                key: s("client_id"),
-                max: 200
-            }
+            SettingsError::TooLong { key: s("client_id"), max: 200 }
         );
-        assert_eq!(
-            settings_err(&format!("{HUB}&client_id=caf%C3%A9")),
-            bad_value("client_id", None, CLIENT_ID)
-        );
+        assert_eq!(settings_err(&format!("{HUB}&client_id=caf%C3%A9")), bad_value("client_id", None, CLIENT_ID));
     }
 
     #[test]
     fn bad_names_refused() {
         assert_eq!(
             settings_err(&format!("{HUB}&name={}", "n".repeat(101))),
-            SettingsError::BadName {
-                reason: NameProblem::TooLong { max: 100 }
-            }
+            SettingsError::BadName { reason: NameProblem::TooLong { max: 100 } }
         );
-        assert_eq!(
-            settings_err(&format!("{HUB}&name=+%20+")),
-            SettingsError::BadName {
-                reason: NameProblem::Empty
-            }
-        );
-        assert_eq!(
-            settings_err(&format!("{HUB}&name=")),
-            SettingsError::BadName {
-                reason: NameProblem::Empty
-            }
-        );
+        assert_eq!(settings_err(&format!("{HUB}&name=+%20+")), SettingsError::BadName { reason: NameProblem::Empty });
+        assert_eq!(settings_err(&format!("{HUB}&name=")), SettingsError::BadName { reason: NameProblem::Empty });
     }
 
     // ---- accepted links ------------------------------------------------------------------
@@ -1133,11 +895,7 @@ mod tests {
             "hublink://add?url=https://%D0%B0%D1%80%D1%80%D3%8F%D0%B5.com/",
         ] {
             let l = parse(link);
-            assert_eq!(
-                l.settings.url.as_str(),
-                "https://xn--80ak6aa92e.com/",
-                "{link}"
-            );
+            assert_eq!(l.settings.url.as_str(), "https://xn--80ak6aa92e.com/", "{link}");
             assert_eq!(l.settings.display_host(), "xn--80ak6aa92e.com");
             assert_eq!(l.settings.name, "xn--80ak6aa92e.com");
             assert!(l.settings.host_is_international());
@@ -1177,10 +935,7 @@ mod tests {
         assert!(st.mfa_required);
         assert_eq!(st.flow, Flow::Device);
         assert_eq!(st.redirect_port, Some(8400));
-        assert_eq!(
-            st.session_check.as_ref().map(Url::as_str),
-            Some("https://hub.example.com/api/session?v=1")
-        );
+        assert_eq!(st.session_check.as_ref().map(Url::as_str), Some("https://hub.example.com/api/session?v=1"));
     }
 
     #[test]
@@ -1188,10 +943,7 @@ mod tests {
         let l = parse("hublink://add?url=HTTPS://Hub.EXAMPLE.com:443");
         assert_eq!(l.settings.url.as_str(), "https://hub.example.com/");
         let l = parse("hublink://add?url=https://hub.example.com:8443/sense/hub");
-        assert_eq!(
-            l.settings.url.as_str(),
-            "https://hub.example.com:8443/sense/hub/"
-        );
+        assert_eq!(l.settings.url.as_str(), "https://hub.example.com:8443/sense/hub/");
         assert_eq!(l.settings.display_host(), "hub.example.com:8443");
         // The issuer defaults to the url as given, not as normalized.
         assert_eq!(l.settings.issuer, "https://hub.example.com:8443/sense/hub");
@@ -1208,13 +960,8 @@ mod tests {
 
     #[test]
     fn unknown_parameters_are_reported_not_used() {
-        let l = parse(&format!(
-            "{HUB}&utm_source=mail&Name=Evil&max_session_days=1&weird%0A=1"
-        ));
-        assert_eq!(
-            l.ignored,
-            ["utm_source", "Name", "max_session_days", "weird\u{FFFD}"]
-        );
+        let l = parse(&format!("{HUB}&utm_source=mail&Name=Evil&max_session_days=1&weird%0A=1"));
+        assert_eq!(l.ignored, ["utm_source", "Name", "max_session_days", "weird\u{FFFD}"]);
         assert_eq!(l.settings.name, "hub.example.com");
         assert_eq!(l.settings.max_session_days, 30);
     }
@@ -1230,34 +977,17 @@ mod tests {
         ] {
             assert_eq!(parse(link).settings.display_host(), host, "{link}");
         }
-        let l = parse(
-            "hublink://add?url=http://127.0.0.1:8080/&issuer=http://localhost:8081/realms/test",
-        );
+        let l = parse("hublink://add?url=http://127.0.0.1:8080/&issuer=http://localhost:8081/realms/test");
         assert_eq!(l.settings.issuer, "http://localhost:8081/realms/test");
     }
 
     #[test]
     fn plus_and_percent20_in_names() {
-        assert_eq!(
-            parse(&format!("{HUB}&name=Sales+Hub")).settings.name,
-            "Sales Hub"
-        );
-        assert_eq!(
-            parse(&format!("{HUB}&name=Sales%20Hub")).settings.name,
-            "Sales Hub"
-        );
-        assert_eq!(
-            parse(&format!("{HUB}&name=C%2B%2B+Team")).settings.name,
-            "C++ Team"
-        );
-        assert_eq!(
-            parse(&format!("{HUB}&name=+Padded+")).settings.name,
-            "Padded"
-        );
-        assert_eq!(
-            parse(&format!("{HUB}&name=Caf%C3%A9")).settings.name,
-            "Café"
-        );
+        assert_eq!(parse(&format!("{HUB}&name=Sales+Hub")).settings.name, "Sales Hub");
+        assert_eq!(parse(&format!("{HUB}&name=Sales%20Hub")).settings.name, "Sales Hub");
+        assert_eq!(parse(&format!("{HUB}&name=C%2B%2B+Team")).settings.name, "C++ Team");
+        assert_eq!(parse(&format!("{HUB}&name=+Padded+")).settings.name, "Padded");
+        assert_eq!(parse(&format!("{HUB}&name=Caf%C3%A9")).settings.name, "Café");
     }
 
     #[test]
@@ -1278,10 +1008,7 @@ mod tests {
     fn product_md_example_parses() {
         let l = parse("hublink://add?url=https://sales.example.com/&name=Sales%20Hub");
         assert_eq!(l.settings.name, "Sales Hub");
-        assert_eq!(
-            AuthLink::generate(&l.settings),
-            "hublink://add?url=https://sales.example.com/&name=Sales%20Hub"
-        );
+        assert_eq!(AuthLink::generate(&l.settings), "hublink://add?url=https://sales.example.com/&name=Sales%20Hub");
     }
 
     #[test]
@@ -1307,13 +1034,8 @@ mod tests {
 
     #[test]
     fn generate_writes_only_non_defaults() {
-        let l = parse(&format!(
-            "{HUB}&scope=openid+profile+email+offline_access&flow=browser&client_id=hublink"
-        ));
-        assert_eq!(
-            AuthLink::generate(&l.settings),
-            "hublink://add?url=https://hub.example.com/&name=hub.example.com"
-        );
+        let l = parse(&format!("{HUB}&scope=openid+profile+email+offline_access&flow=browser&client_id=hublink"));
+        assert_eq!(AuthLink::generate(&l.settings), "hublink://add?url=https://hub.example.com/&name=hub.example.com");
     }
 
     // ---- what the user types -----------------------------------------------------------
@@ -1323,36 +1045,23 @@ mod tests {
         assert!(matches!(parse_user_input(HUB), Ok(UserInput::Link(_))));
         assert_eq!(
             parse_user_input(" https://Hub.Example.com/sense \n"),
-            Ok(UserInput::HubAddress(
-                Url::parse("https://hub.example.com/sense/").unwrap()
-            ))
+            Ok(UserInput::HubAddress(Url::parse("https://hub.example.com/sense/").unwrap()))
         );
         assert_eq!(
             parse_user_input("http://hub.example.com/"),
-            Err(LinkError::Settings(SettingsError::InsecureHttp {
-                key: s("url"),
-                host: s("hub.example.com")
-            }))
+            Err(LinkError::Settings(SettingsError::InsecureHttp { key: s("url"), host: s("hub.example.com") }))
         );
         assert_eq!(
             parse_user_input("https://hub.example.com/?x=1"),
             Err(LinkError::Settings(SettingsError::Query { key: s("url") }))
         );
-        assert_eq!(
-            parse_user_input("hub.example.com"),
-            Err(LinkError::NotAHublinkLink { scheme: None })
-        );
+        assert_eq!(parse_user_input("hub.example.com"), Err(LinkError::NotAHublinkLink { scheme: None }));
         assert_eq!(
             parse_user_input("javascript:alert(1)"),
-            Err(LinkError::NotAHublinkLink {
-                scheme: Some(s("javascript"))
-            })
+            Err(LinkError::NotAHublinkLink { scheme: Some(s("javascript")) })
         );
         assert_eq!(parse_user_input("   "), Err(LinkError::Empty));
-        assert_eq!(
-            parse_user_input("https://hub.example.com/\u{0}"),
-            Err(LinkError::ControlCharacter)
-        );
+        assert_eq!(parse_user_input("https://hub.example.com/\u{0}"), Err(LinkError::ControlCharacter));
     }
 
     // ---- /.well-known/hublink.json -----------------------------------------------------
@@ -1389,10 +1098,7 @@ mod tests {
 
     #[test]
     fn well_known_refusals() {
-        let e = HubSettings::from_well_known_json(
-            &hub(),
-            &serde_json::json!({"url": "https://evil.example.com/"}),
-        );
+        let e = HubSettings::from_well_known_json(&hub(), &serde_json::json!({"url": "https://evil.example.com/"}));
         assert_eq!(
             e,
             Err(SettingsError::OtherHubAddress {
@@ -1400,24 +1106,15 @@ mod tests {
                 published: s("https://evil.example.com/")
             })
         );
-        let e =
-            HubSettings::from_well_known_json(&hub(), &serde_json::json!({"client_secret": 42}));
-        assert_eq!(
-            e,
-            Err(SettingsError::SecretParameter {
-                key: s("client_secret")
-            })
-        );
+        let e = HubSettings::from_well_known_json(&hub(), &serde_json::json!({"client_secret": 42}));
+        assert_eq!(e, Err(SettingsError::SecretParameter { key: s("client_secret") }));
         let e = HubSettings::from_well_known_json(&hub(), &serde_json::json!({"mfa": true}));
         assert_eq!(e, Err(bad_value("mfa", None, "a string")));
-        let e =
-            HubSettings::from_well_known_json(&hub(), &serde_json::json!({"redirect_port": -1}));
+        let e = HubSettings::from_well_known_json(&hub(), &serde_json::json!({"redirect_port": -1}));
         assert_eq!(e, Err(bad_value("redirect_port", Some("-1"), PORT)));
-        let e =
-            HubSettings::from_well_known_json(&hub(), &serde_json::json!({"redirect_port": 80.5}));
+        let e = HubSettings::from_well_known_json(&hub(), &serde_json::json!({"redirect_port": 80.5}));
         assert_eq!(e, Err(bad_value("redirect_port", Some("80.5"), PORT)));
-        let e =
-            HubSettings::from_well_known_json(&hub(), &serde_json::json!({"ca_file": "/x.pem"}));
+        let e = HubSettings::from_well_known_json(&hub(), &serde_json::json!({"ca_file": "/x.pem"}));
         assert_eq!(e, Err(SettingsError::NotInLink { key: s("ca_file") }));
         let e = HubSettings::from_well_known_json(&hub(), &serde_json::json!(["url"]));
         assert_eq!(e, Err(SettingsError::NotAnObject));

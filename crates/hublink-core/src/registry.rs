@@ -134,7 +134,11 @@ mod tests {
     }
 
     fn record(id: &str) -> LinkRecord {
-        LinkRecord { id: id.into(), link: format!("hublink://add?url=https://{id}.example/"), added_at: OffsetDateTime::UNIX_EPOCH }
+        LinkRecord {
+            id: id.into(),
+            link: format!("hublink://add?url=https://{id}.example/"),
+            added_at: OffsetDateTime::UNIX_EPOCH,
+        }
     }
 
     #[test]

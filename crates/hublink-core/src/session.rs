@@ -15,6 +15,20 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
+/// A duration in seconds as people say it: "45 seconds", "1 minute", "2 minutes", "3 hours",
+/// "1 day" (rounded to the nearest unit).
+pub fn human_duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (minutes, hours) = ((s + 30) / 60, (s + 1800) / 3600);
+    let (n, unit) = match () {
+        () if s < 60 => (s, "second"),
+        () if minutes < 60 => (minutes, "minute"),
+        () if hours < 24 => (hours, "hour"),
+        () => ((s + 43_200) / 86_400, "day"),
+    };
+    if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") }
+}
+
 /// Everything about one hub's session; the whole value lives in the secret store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredSession {
@@ -114,6 +128,16 @@ mod tests {
         let debug = format!("{s:?}");
         assert!(!debug.contains("at-123") && !debug.contains("rt-456"), "{debug}");
         assert!(StoredSession::from_secret(&Secret::new("{garbage")).is_none());
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human_duration(1), "1 second");
+        assert_eq!(human_duration(45), "45 seconds");
+        assert_eq!(human_duration(60), "1 minute");
+        assert_eq!(human_duration(119), "2 minutes");
+        assert_eq!(human_duration(3599), "1 hour");
+        assert_eq!(human_duration(86_400 * 3), "3 days");
     }
 
     #[test]

@@ -104,6 +104,10 @@ pub struct HubSettings {
     pub max_session_days: u32,
     /// Extra trusted CA certificate file (hubs.ini only).
     pub ca_file: Option<PathBuf>,
+    /// Audiences besides `client_id` the ID token may carry (`extra_audiences`; `azp` must
+    /// then be the client id). Some providers always add their own project id (OIDC Core
+    /// §3.1.3.7 items 3–5).
+    pub extra_audiences: Vec<String>,
 }
 
 /// A hub's identity: the first 16 hex characters of SHA-256(normalized url + "\n" + client_id).
@@ -118,9 +122,7 @@ pub struct HubId(String);
 pub enum HubIdError {
     #[error("a hub identity has 16 characters, this has {len}: copy it again from `hublink list`")]
     WrongLength { len: usize },
-    #[error(
-        "a hub identity is made of lowercase hexadecimal digits (0-9, a-f): copy it again from `hublink list`"
-    )]
+    #[error("a hub identity is made of lowercase hexadecimal digits (0-9, a-f): copy it again from `hublink list`")]
     NotLowercaseHex,
 }
 
@@ -148,10 +150,7 @@ impl HubId {
         if len != Self::LEN {
             return Err(HubIdError::WrongLength { len });
         }
-        if !s
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        if !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Err(HubIdError::NotLowercaseHex);
         }
         Ok(HubId(s.to_owned()))
@@ -200,9 +199,7 @@ pub enum NameProblem {
     LineBreak,
     #[error("contains control characters: remove them")]
     ControlCharacter,
-    #[error(
-        "contains invisible direction-changing characters, which can make it look like another name: remove them"
-    )]
+    #[error("contains invisible direction-changing characters, which can make it look like another name: remove them")]
     DirectionOverride,
 }
 
@@ -220,9 +217,7 @@ pub enum SettingsError {
     #[error("`{key}` is not a full address: it must start with https:// followed by the host name")]
     NotAbsolute { key: String },
 
-    #[error(
-        "`{key}` uses the `{scheme}:` scheme, which is not allowed: only https:// addresses are accepted"
-    )]
+    #[error("`{key}` uses the `{scheme}:` scheme, which is not allowed: only https:// addresses are accepted")]
     SchemeNotAllowed { key: String, scheme: String },
 
     #[error(
@@ -240,9 +235,7 @@ pub enum SettingsError {
     )]
     ControlCharacter { key: String },
 
-    #[error(
-        "`{key}` contains spaces: remove them (an address never contains spaces; encode one inside a path as %20)"
-    )]
+    #[error("`{key}` contains spaces: remove them (an address never contains spaces; encode one inside a path as %20)")]
     Whitespace { key: String },
 
     #[error(
@@ -268,10 +261,7 @@ pub enum SettingsError {
     NoHost { key: String },
 
     #[error("`{key}` is not a valid address ({reason}): check it for typing mistakes")]
-    InvalidUrl {
-        key: String,
-        reason: url::ParseError,
-    },
+    InvalidUrl { key: String, reason: url::ParseError },
 
     #[error(
         "`session_check` is on {session_check}, not on the hub's own origin {hub}: it must use the same scheme, host and port as `url` (the token never leaves the hub and its issuer); fix it or leave it out"
@@ -279,18 +269,12 @@ pub enum SettingsError {
     OtherOrigin { session_check: String, hub: String },
 
     #[error("`{key}` {}: expected {expected}", describe_hint(.value_hint.as_deref()))]
-    BadValue {
-        key: String,
-        value_hint: Option<String>,
-        expected: &'static str,
-    },
+    BadValue { key: String, value_hint: Option<String>, expected: &'static str },
 
     #[error("`{key}` is refused: links and hubs.ini never carry secrets; remove `{key}`")]
     SecretParameter { key: String },
 
-    #[error(
-        "`{key}` is not allowed here: a link never carries file paths or CA certificates; put {key} in hubs.ini"
-    )]
+    #[error("`{key}` is not allowed here: a link never carries file paths or CA certificates; put {key} in hubs.ini")]
     NotInLink { key: String },
 
     #[error("`{key}` is given twice: keep only one")]
@@ -357,9 +341,7 @@ impl SettingsError {
             SecretParameter { .. } => {
                 "Remove the secret and tell your administrator, who should replace it: a secret sent in a link or file is no longer secret, and Hublink never needs one."
             }
-            NotInLink { .. } => {
-                "Ask your administrator to put ca_file in hubs.ini; a link cannot carry it."
-            }
+            NotInLink { .. } => "Ask your administrator to put ca_file in hubs.ini; a link cannot carry it.",
             OtherOrigin { .. } => {
                 "Ask your administrator for a link whose session_check is on the hub's own address, or leave session_check out."
             }
@@ -372,17 +354,8 @@ impl SettingsError {
 }
 
 /// The keys a link (and a hub's published settings) may carry.
-pub(crate) const LINK_KEYS: [&str; 9] = [
-    "url",
-    "name",
-    "issuer",
-    "client_id",
-    "scope",
-    "mfa",
-    "flow",
-    "redirect_port",
-    "session_check",
-];
+pub(crate) const LINK_KEYS: [&str; 10] =
+    ["url", "name", "issuer", "client_id", "scope", "mfa", "flow", "redirect_port", "session_check", "extra_audiences"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -395,6 +368,7 @@ enum Field {
     Flow,
     RedirectPort,
     SessionCheck,
+    ExtraAudiences,
     MaxSessionDays,
     CaFile,
 }
@@ -417,6 +391,7 @@ fn classify(key: &str, ctx: &Context) -> KeyClass {
         "flow" => KeyClass::Known(Field::Flow),
         "redirect_port" => KeyClass::Known(Field::RedirectPort),
         "session_check" => KeyClass::Known(Field::SessionCheck),
+        "extra_audiences" => KeyClass::Known(Field::ExtraAudiences),
         "max_session_days" if in_ini => KeyClass::Known(Field::MaxSessionDays),
         "ca_file" if in_ini => KeyClass::Known(Field::CaFile),
         "ca_file" => KeyClass::NotHere,
@@ -447,21 +422,9 @@ pub(crate) fn is_secret_key(key: &str) -> bool {
         "bearer",
         "authorization",
     ];
-    let k: String = key
-        .trim()
-        .chars()
-        .map(|c| {
-            if c == '-' {
-                '_'
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
-        .collect();
+    let k: String = key.trim().chars().map(|c| if c == '-' { '_' } else { c.to_ascii_lowercase() }).collect();
     EXACT.contains(&k.as_str())
-        || ["_secret", "_password", "_token", "_api_key", "_apikey"]
-            .iter()
-            .any(|s| k.ends_with(s))
+        || ["_secret", "_password", "_token", "_api_key", "_apikey"].iter().any(|s| k.ends_with(s))
 }
 
 /// U+200E/200F, U+061C and the embedding/override/isolate controls U+202A-202E, U+2066-2069.
@@ -498,8 +461,7 @@ fn hint(value: &str) -> Option<String> {
     let v = value.trim_matches(' ');
     let safe = !v.is_empty()
         && v.len() <= 16
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'));
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'));
     safe.then(|| v.to_owned())
 }
 
@@ -518,9 +480,7 @@ pub(crate) fn split_scheme(value: &str) -> Option<&str> {
 fn looks_double_encoded(value: &str) -> bool {
     let v = value.to_ascii_lowercase();
     let encoded_scheme = v.split_once("%3a").is_some_and(|(s, _)| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     });
     encoded_scheme || v.contains("%2f%2f") || v.contains("%3a%2f")
 }
@@ -552,9 +512,7 @@ fn is_loopback(host: &Host<&str>) -> bool {
 
 fn check_no_control(key: &str, raw: &str) -> Result<(), SettingsError> {
     if raw.chars().any(is_hidden_char) {
-        return Err(SettingsError::ControlCharacter {
-            key: key.to_owned(),
-        });
+        return Err(SettingsError::ControlCharacter { key: key.to_owned() });
     }
     Ok(())
 }
@@ -568,10 +526,7 @@ fn validate_url(key: &str, raw: &str, role: UrlRole) -> Result<Url, SettingsErro
         return Err(SettingsError::EmptyValue { key: k() });
     }
     if value.chars().count() > MAX_URL_CHARS {
-        return Err(SettingsError::TooLong {
-            key: k(),
-            max: MAX_URL_CHARS,
-        });
+        return Err(SettingsError::TooLong { key: k(), max: MAX_URL_CHARS });
     }
     if value.chars().any(char::is_whitespace) {
         return Err(SettingsError::Whitespace { key: k() });
@@ -584,10 +539,7 @@ fn validate_url(key: &str, raw: &str, role: UrlRole) -> Result<Url, SettingsErro
     };
     let scheme_lc = scheme.to_ascii_lowercase();
     if scheme_lc != "https" && scheme_lc != "http" {
-        return Err(SettingsError::SchemeNotAllowed {
-            key: k(),
-            scheme: printable(&scheme_lc, 32),
-        });
+        return Err(SettingsError::SchemeNotAllowed { key: k(), scheme: printable(&scheme_lc, 32) });
     }
     // `scheme` is ASCII, so `scheme.len() + 1` is a character boundary.
     let after_scheme = value.get(scheme.len() + 1..).unwrap_or("");
@@ -617,10 +569,7 @@ fn validate_url(key: &str, raw: &str, role: UrlRole) -> Result<Url, SettingsErro
         return Err(SettingsError::NoHost { key: k() });
     };
     if url.scheme() == "http" && !is_loopback(&host) {
-        return Err(SettingsError::InsecureHttp {
-            key: k(),
-            host: url.host_str().unwrap_or("").to_owned(),
-        });
+        return Err(SettingsError::InsecureHttp { key: k(), host: url.host_str().unwrap_or("").to_owned() });
     }
     if url.fragment().is_some() {
         return Err(SettingsError::Fragment { key: k() });
@@ -661,9 +610,7 @@ fn validate_name(raw: &str) -> Result<String, SettingsError> {
         return bad(NameProblem::Empty);
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return bad(NameProblem::TooLong {
-            max: MAX_NAME_CHARS,
-        });
+        return bad(NameProblem::TooLong { max: MAX_NAME_CHARS });
     }
     Ok(name.to_owned())
 }
@@ -673,15 +620,10 @@ fn validate_client_id(raw: &str) -> Result<String, SettingsError> {
     check_no_control(key, raw)?;
     let v = raw.trim_matches(' ');
     if v.is_empty() {
-        return Err(SettingsError::EmptyValue {
-            key: key.to_owned(),
-        });
+        return Err(SettingsError::EmptyValue { key: key.to_owned() });
     }
     if v.chars().count() > MAX_CLIENT_ID_CHARS {
-        return Err(SettingsError::TooLong {
-            key: key.to_owned(),
-            max: MAX_CLIENT_ID_CHARS,
-        });
+        return Err(SettingsError::TooLong { key: key.to_owned(), max: MAX_CLIENT_ID_CHARS });
     }
     if !v.chars().all(|c| ('\x21'..='\x7e').contains(&c)) {
         return Err(SettingsError::BadValue {
@@ -693,6 +635,23 @@ fn validate_client_id(raw: &str) -> Result<String, SettingsError> {
     Ok(v.to_owned())
 }
 
+/// `extra_audiences`: audience values separated by commas or spaces, each like a client id;
+/// the client id itself is implied and dropped, duplicates too.
+fn validate_audiences(raw: &str, client_id: &str) -> Result<Vec<String>, SettingsError> {
+    let mut out: Vec<String> = Vec::new();
+    for part in raw.split([',', ' ']).filter(|p| !p.is_empty()) {
+        let aud = validate_client_id(part).map_err(|_| SettingsError::BadValue {
+            key: "extra_audiences".to_owned(),
+            value_hint: hint(part),
+            expected: "audience values (printable, no spaces) separated by commas",
+        })?;
+        if aud != client_id && !out.contains(&aud) {
+            out.push(aud);
+        }
+    }
+    Ok(out)
+}
+
 fn is_scope_char(c: char) -> bool {
     c == '\x21' || ('\x23'..='\x5b').contains(&c) || ('\x5d'..='\x7e').contains(&c)
 }
@@ -701,10 +660,7 @@ fn validate_scopes(raw: &str) -> Result<Vec<String>, SettingsError> {
     let key = "scope";
     check_no_control(key, raw)?;
     if raw.chars().count() > MAX_SCOPE_CHARS {
-        return Err(SettingsError::TooLong {
-            key: key.to_owned(),
-            max: MAX_SCOPE_CHARS,
-        });
+        return Err(SettingsError::TooLong { key: key.to_owned(), max: MAX_SCOPE_CHARS });
     }
     let mut scopes: Vec<String> = Vec::new();
     for token in raw.split(' ').filter(|t| !t.is_empty()) {
@@ -720,9 +676,7 @@ fn validate_scopes(raw: &str) -> Result<Vec<String>, SettingsError> {
         }
     }
     if scopes.is_empty() {
-        return Err(SettingsError::EmptyValue {
-            key: key.to_owned(),
-        });
+        return Err(SettingsError::EmptyValue { key: key.to_owned() });
     }
     if !scopes.iter().any(|s| s == "openid") {
         scopes.insert(0, "openid".to_owned());
@@ -730,25 +684,13 @@ fn validate_scopes(raw: &str) -> Result<Vec<String>, SettingsError> {
     Ok(scopes)
 }
 
-fn parse_bounded(
-    key: &str,
-    raw: &str,
-    min: u32,
-    max: u32,
-    expected: &'static str,
-) -> Result<u32, SettingsError> {
+fn parse_bounded(key: &str, raw: &str, min: u32, max: u32, expected: &'static str) -> Result<u32, SettingsError> {
     check_no_control(key, raw)?;
     let v = raw.trim_matches(' ');
     if v.is_empty() {
-        return Err(SettingsError::EmptyValue {
-            key: key.to_owned(),
-        });
+        return Err(SettingsError::EmptyValue { key: key.to_owned() });
     }
-    let bad = || SettingsError::BadValue {
-        key: key.to_owned(),
-        value_hint: hint(v),
-        expected,
-    };
+    let bad = || SettingsError::BadValue { key: key.to_owned(), value_hint: hint(v), expected };
     if v.len() > 10 || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -767,34 +709,23 @@ fn parse_keyword<T: Copy>(
     check_no_control(key, raw)?;
     let v = raw.trim_matches(' ');
     if v.is_empty() {
-        return Err(SettingsError::EmptyValue {
-            key: key.to_owned(),
-        });
+        return Err(SettingsError::EmptyValue { key: key.to_owned() });
     }
     choices
         .iter()
         .find(|(word, _)| word.eq_ignore_ascii_case(v))
         .map(|(_, t)| *t)
-        .ok_or_else(|| SettingsError::BadValue {
-            key: key.to_owned(),
-            value_hint: hint(v),
-            expected,
-        })
+        .ok_or_else(|| SettingsError::BadValue { key: key.to_owned(), value_hint: hint(v), expected })
 }
 
 fn validate_path(key: &str, raw: &str) -> Result<PathBuf, SettingsError> {
     check_no_control(key, raw)?;
     let v = raw.trim();
     if v.is_empty() {
-        return Err(SettingsError::EmptyValue {
-            key: key.to_owned(),
-        });
+        return Err(SettingsError::EmptyValue { key: key.to_owned() });
     }
     if v.chars().count() > MAX_PATH_CHARS {
-        return Err(SettingsError::TooLong {
-            key: key.to_owned(),
-            max: MAX_PATH_CHARS,
-        });
+        return Err(SettingsError::TooLong { key: key.to_owned(), max: MAX_PATH_CHARS });
     }
     Ok(PathBuf::from(v))
 }
@@ -818,6 +749,7 @@ struct RawValues<'a> {
     flow: Option<&'a str>,
     redirect_port: Option<&'a str>,
     session_check: Option<&'a str>,
+    extra_audiences: Option<&'a str>,
     max_session_days: Option<&'a str>,
     ca_file: Option<&'a str>,
 }
@@ -838,7 +770,9 @@ impl HubSettings {
     /// The issuer as shown to people: its host in punycode, like [`Self::display_host`], so a
     /// look-alike sign-in address cannot hide behind the real hub's name.
     pub fn display_issuer(&self) -> String {
-        Url::parse(&self.issuer).map(|u| u.to_string().trim_end_matches('/').to_owned()).unwrap_or_else(|_| self.issuer.clone())
+        Url::parse(&self.issuer)
+            .map(|u| u.to_string().trim_end_matches('/').to_owned())
+            .unwrap_or_else(|_| self.issuer.clone())
     }
 
     /// True when the hub's or the issuer's host uses international characters (punycode).
@@ -852,11 +786,9 @@ impl HubSettings {
 
     pub fn host_is_international(&self) -> bool {
         match self.url.host() {
-            Some(Host::Domain(d)) => d.split('.').any(|label| {
-                label
-                    .get(..4)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
-            }),
+            Some(Host::Domain(d)) => {
+                d.split('.').any(|label| label.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")))
+            }
             _ => false,
         }
     }
@@ -874,9 +806,7 @@ impl HubSettings {
     ) -> Result<(HubSettings, Vec<String>), SettingsError> {
         let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
         if let Some((key, _)) = pairs.iter().find(|(key, _)| is_secret_key(key)) {
-            return Err(SettingsError::SecretParameter {
-                key: printable(key.trim(), 64),
-            });
+            return Err(SettingsError::SecretParameter { key: printable(key.trim(), 64) });
         }
 
         let mut seen: HashSet<String> = HashSet::new();
@@ -888,9 +818,7 @@ impl HubSettings {
                 Context::Link | Context::WellKnown => key.to_owned(),
             };
             if !seen.insert(key.clone()) {
-                return Err(SettingsError::Duplicate {
-                    key: printable(&key, 64),
-                });
+                return Err(SettingsError::Duplicate { key: printable(&key, 64) });
             }
             let field = match classify(&key, &ctx) {
                 KeyClass::Known(field) => field,
@@ -910,6 +838,7 @@ impl HubSettings {
                 Field::Flow => &mut raw.flow,
                 Field::RedirectPort => &mut raw.redirect_port,
                 Field::SessionCheck => &mut raw.session_check,
+                Field::ExtraAudiences => &mut raw.extra_audiences,
                 Field::MaxSessionDays => &mut raw.max_session_days,
                 Field::CaFile => &mut raw.ca_file,
             };
@@ -944,12 +873,7 @@ impl HubSettings {
         };
 
         let mfa_required = match raw.mfa {
-            Some(v) => parse_keyword(
-                "mfa",
-                v,
-                &[("required", true)],
-                "`required` (or leave `mfa` out)",
-            )?,
+            Some(v) => parse_keyword("mfa", v, &[("required", true)], "`required` (or leave `mfa` out)")?,
             None => false,
         };
 
@@ -965,13 +889,7 @@ impl HubSettings {
 
         let redirect_port = match raw.redirect_port {
             Some(v) => {
-                let port = parse_bounded(
-                    "redirect_port",
-                    v,
-                    1,
-                    65535,
-                    "a port number from 1 to 65535",
-                )?;
+                let port = parse_bounded("redirect_port", v, 1, 65535, "a port number from 1 to 65535")?;
                 Some(u16::try_from(port).map_err(|_| SettingsError::BadValue {
                     key: "redirect_port".to_owned(),
                     value_hint: None,
@@ -993,6 +911,11 @@ impl HubSettings {
                 Some(check)
             }
             None => None,
+        };
+
+        let extra_audiences = match raw.extra_audiences {
+            Some(v) => validate_audiences(v, &client_id)?,
+            None => Vec::new(),
         };
 
         let max_session_days = match raw.max_session_days {
@@ -1023,6 +946,7 @@ impl HubSettings {
             session_check,
             max_session_days,
             ca_file,
+            extra_audiences,
         };
         Ok((settings, unknown))
     }
@@ -1033,9 +957,7 @@ mod tests {
     use super::*;
 
     fn ok(pairs: &[(&str, &str)]) -> HubSettings {
-        HubSettings::from_pairs(pairs.iter().copied(), Context::Link)
-            .unwrap()
-            .0
+        HubSettings::from_pairs(pairs.iter().copied(), Context::Link).unwrap().0
     }
 
     fn err(pairs: &[(&str, &str)], ctx: Context) -> SettingsError {
@@ -1043,9 +965,7 @@ mod tests {
     }
 
     fn ini(section: &str) -> Context {
-        Context::HubsIni {
-            section_name: section.to_owned(),
-        }
+        Context::HubsIni { section_name: section.to_owned() }
     }
 
     #[test]
@@ -1066,19 +986,13 @@ mod tests {
 
     #[test]
     fn issuer_is_kept_byte_for_byte() {
-        let s = ok(&[
-            ("url", "https://hub.example.com"),
-            ("issuer", " https://Login.Example.com/realms/corp "),
-        ]);
+        let s = ok(&[("url", "https://hub.example.com"), ("issuer", " https://Login.Example.com/realms/corp ")]);
         assert_eq!(s.issuer, "https://Login.Example.com/realms/corp");
     }
 
     #[test]
     fn scopes_get_openid_and_lose_duplicates() {
-        let s = ok(&[
-            ("url", "https://h.example/"),
-            ("scope", "profile  email profile"),
-        ]);
+        let s = ok(&[("url", "https://h.example/"), ("scope", "profile  email profile")]);
         assert_eq!(s.scopes, ["openid", "profile", "email"]);
         let s = ok(&[("url", "https://h.example/"), ("scope", "email openid")]);
         assert_eq!(s.scopes, ["email", "openid"]);
@@ -1104,74 +1018,39 @@ mod tests {
 
     #[test]
     fn hubs_ini_name_key_wins_over_section() {
-        let (s, _) = HubSettings::from_pairs(
-            [("url", "https://f.example.com/"), ("name", "Finance")],
-            ini("fin"),
-        )
-        .unwrap();
+        let (s, _) =
+            HubSettings::from_pairs([("url", "https://f.example.com/"), ("name", "Finance")], ini("fin")).unwrap();
         assert_eq!(s.name, "Finance");
     }
 
     #[test]
     fn link_context_refuses_ca_file_and_ignores_max_session_days() {
         assert_eq!(
-            err(
-                &[("url", "https://h.example/"), ("ca_file", "/x.pem")],
-                Context::Link
-            ),
-            SettingsError::NotInLink {
-                key: "ca_file".into()
-            }
+            err(&[("url", "https://h.example/"), ("ca_file", "/x.pem")], Context::Link),
+            SettingsError::NotInLink { key: "ca_file".into() }
         );
-        let (s, unknown) = HubSettings::from_pairs(
-            [("url", "https://h.example/"), ("max_session_days", "1")],
-            Context::Link,
-        )
-        .unwrap();
+        let (s, unknown) =
+            HubSettings::from_pairs([("url", "https://h.example/"), ("max_session_days", "1")], Context::Link).unwrap();
         assert_eq!(s.max_session_days, 30);
         assert_eq!(unknown, ["max_session_days"]);
     }
 
     #[test]
     fn link_keys_are_case_sensitive() {
-        assert_eq!(
-            err(&[("URL", "https://h.example/")], Context::Link),
-            SettingsError::MissingUrl
-        );
+        assert_eq!(err(&[("URL", "https://h.example/")], Context::Link), SettingsError::MissingUrl);
     }
 
     #[test]
     fn secrets_refused_everywhere_and_never_echoed() {
         for ctx in [Context::Link, ini("x"), Context::WellKnown] {
-            let e = err(
-                &[("url", "https://h.example/"), ("Client-Secret", "hunter2")],
-                ctx,
-            );
-            assert_eq!(
-                e,
-                SettingsError::SecretParameter {
-                    key: "Client-Secret".into()
-                }
-            );
+            let e = err(&[("url", "https://h.example/"), ("Client-Secret", "hunter2")], ctx);
+            assert_eq!(e, SettingsError::SecretParameter { key: "Client-Secret".into() });
             assert!(!e.to_string().contains("hunter2"));
         }
-        for key in [
-            "session_token",
-            "db_password",
-            "x_api_key",
-            "PASSWORD",
-            "pwd",
-        ] {
+        for key in ["session_token", "db_password", "x_api_key", "PASSWORD", "pwd"] {
             assert!(is_secret_key(key), "{key}");
         }
-        for key in [
-            "session_check",
-            "client_id",
-            "redirect_port",
-            "max_session_days",
-            "ca_file",
-            "scope",
-        ] {
+        for key in ["session_check", "client_id", "redirect_port", "max_session_days", "ca_file", "scope"] {
             assert!(!is_secret_key(key), "{key}");
         }
     }
@@ -1179,10 +1058,7 @@ mod tests {
     #[test]
     fn max_session_days_bounds() {
         assert_eq!(
-            err(
-                &[("url", "https://h.example/"), ("max_session_days", "0")],
-                ini("x")
-            ),
+            err(&[("url", "https://h.example/"), ("max_session_days", "0")], ini("x")),
             SettingsError::BadValue {
                 key: "max_session_days".into(),
                 value_hint: Some("0".into()),
@@ -1190,17 +1066,11 @@ mod tests {
             }
         );
         assert!(matches!(
-            err(
-                &[("url", "https://h.example/"), ("max_session_days", "3651")],
-                ini("x")
-            ),
+            err(&[("url", "https://h.example/"), ("max_session_days", "3651")], ini("x")),
             SettingsError::BadValue { .. }
         ));
-        let (s, _) = HubSettings::from_pairs(
-            [("url", "https://h.example/"), ("max_session_days", "3650")],
-            ini("x"),
-        )
-        .unwrap();
+        let (s, _) =
+            HubSettings::from_pairs([("url", "https://h.example/"), ("max_session_days", "3650")], ini("x")).unwrap();
         assert_eq!(s.max_session_days, 3650);
     }
 
@@ -1216,10 +1086,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<HubId>(&json).unwrap(), id);
         assert!(serde_json::from_str::<HubId>("\"ABCDEF0123456789\"").is_err());
         assert_eq!(HubId::parse("abc"), Err(HubIdError::WrongLength { len: 3 }));
-        assert_eq!(
-            HubId::parse("0123456789abcdeg"),
-            Err(HubIdError::NotLowercaseHex)
-        );
+        assert_eq!(HubId::parse("0123456789abcdeg"), Err(HubIdError::NotLowercaseHex));
         // Known value: SHA-256("https://hub.example.com/\nhublink").
         let mut h = Sha256::new();
         h.update(b"https://hub.example.com/\nhublink");
@@ -1232,36 +1099,21 @@ mod tests {
 
     #[test]
     fn display_host_and_ports() {
-        assert_eq!(
-            ok(&[("url", "https://h.example:8443/x")]).display_host(),
-            "h.example:8443"
-        );
-        assert_eq!(
-            ok(&[("url", "https://h.example:443/x")]).display_host(),
-            "h.example"
-        );
-        assert_eq!(
-            ok(&[("url", "http://[::1]:8080/")]).display_host(),
-            "[::1]:8080"
-        );
+        assert_eq!(ok(&[("url", "https://h.example:8443/x")]).display_host(), "h.example:8443");
+        assert_eq!(ok(&[("url", "https://h.example:443/x")]).display_host(), "h.example");
+        assert_eq!(ok(&[("url", "http://[::1]:8080/")]).display_host(), "[::1]:8080");
     }
 
     #[test]
     fn flow_display_and_serde() {
         assert_eq!(Flow::Device.to_string(), "device");
         assert_eq!(Flow::default(), Flow::Browser);
-        assert_eq!(
-            serde_json::to_string(&Flow::Browser).unwrap(),
-            "\"browser\""
-        );
+        assert_eq!(serde_json::to_string(&Flow::Browser).unwrap(), "\"browser\"");
     }
 
     #[test]
     fn every_error_has_a_key_or_none_and_a_next_step() {
-        let e = SettingsError::OtherOrigin {
-            session_check: "https://a".into(),
-            hub: "https://b".into(),
-        };
+        let e = SettingsError::OtherOrigin { session_check: "https://a".into(), hub: "https://b".into() };
         assert_eq!(e.key(), Some("session_check"));
         assert!(!e.next_step().is_empty());
         assert_eq!(SettingsError::MissingUrl.key(), Some("url"));
@@ -1283,20 +1135,10 @@ mod tests {
 
     #[test]
     fn bad_values_never_echo_long_or_odd_values() {
-        let e = err(
-            &[
-                ("url", "https://h.example/"),
-                ("flow", "eyJhbGciOiJIUzI1NiJ9.payload.sig"),
-            ],
-            Context::Link,
-        );
+        let e = err(&[("url", "https://h.example/"), ("flow", "eyJhbGciOiJIUzI1NiJ9.payload.sig")], Context::Link);
         assert_eq!(
             e,
-            SettingsError::BadValue {
-                key: "flow".into(),
-                value_hint: None,
-                expected: "`browser` or `device`"
-            }
+            SettingsError::BadValue { key: "flow".into(), value_hint: None, expected: "`browser` or `device`" }
         );
         assert!(!e.to_string().contains("eyJ"));
     }

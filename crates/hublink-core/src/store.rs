@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StorageProblem};
 use crate::fsutil;
 use crate::secret::Secret;
 
@@ -31,6 +31,15 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, key: &str, value: &Secret) -> Result<()>;
     /// Deleting what is not there is not an error.
     fn delete(&self, key: &str) -> Result<()>;
+
+    /// Prove that a session could be kept, before the user is asked for a password: a read
+    /// is not enough (a locked Secret Service collection can be read and not written), so a
+    /// probe entry is written and deleted.
+    fn check_writable(&self) -> Result<()> {
+        const PROBE: &str = "__hublink_write_probe__";
+        self.set(PROBE, &Secret::new("probe"))?;
+        self.delete(PROBE)
+    }
 }
 
 /// A store of short string values (one platform entry each). The keyring implements it; tests
@@ -164,7 +173,7 @@ impl KeyringEntries {
             let _ = tx.send(result);
         });
         rx.recv_timeout(KEYRING_TIMEOUT).map_err(|_| Error::StorageUnavailable {
-            reason: format!("the system keyring did not answer within {} s", KEYRING_TIMEOUT.as_secs()),
+            problem: StorageProblem::Timeout { seconds: KEYRING_TIMEOUT.as_secs() },
         })
     }
 
@@ -183,14 +192,21 @@ impl KeyringEntries {
 
 fn keyring_error(e: keyring::Error) -> Error {
     // Display only: the Debug form of BadEncoding would print the stored bytes.
-    let reason = match &e {
-        keyring::Error::PlatformFailure(inner) => format!("the system keyring is not reachable ({inner})"),
-        keyring::Error::NoStorageAccess(inner) => format!("the system keyring is locked or refused access ({inner})"),
-        keyring::Error::BadEncoding(_) => "a stored entry is not text".to_owned(),
-        other => other.to_string(),
+    let problem = match &e {
+        keyring::Error::PlatformFailure(inner) => StorageProblem::NoService(inner.to_string()),
+        keyring::Error::NoStorageAccess(inner) => platform::access_problem(inner.as_ref()),
+        keyring::Error::BadEncoding(_) => StorageProblem::BadEncoding,
+        other => StorageProblem::Refused(other.to_string()),
     };
-    Error::StorageUnavailable { reason }
+    Error::StorageUnavailable { problem }
 }
+
+#[cfg(target_os = "linux")]
+#[path = "store/linux.rs"]
+mod platform;
+#[cfg(not(target_os = "linux"))]
+#[path = "store/other.rs"]
+mod platform;
 
 impl Entries for KeyringEntries {
     fn get(&self, name: &str) -> Result<Option<String>> {
@@ -321,7 +337,8 @@ impl SystemStore {
         let store: Arc<dyn SecretStore> = match keyring.probe() {
             Ok(()) => Arc::new(Chunked::new(keyring)),
             Err((true, e)) if self.insecure_allowed => {
-                tracing::warn!(reason = %e.cause(), "no keyring; storing sessions in plain files as HUBLINK_INSECURE_STORAGE=1 allows");
+                // Every command already says so (`Hublink::storage_warning`): not a second time.
+                tracing::info!(reason = %e.cause(), "no keyring; storing sessions in plain files as HUBLINK_INSECURE_STORAGE=1 allows");
                 Arc::new(Chunked::new(FileEntries::new(self.insecure_dir.clone())))
             }
             Err((_, e)) => return Err(e),
@@ -333,6 +350,19 @@ impl SystemStore {
 impl SecretStore for SystemStore {
     fn get(&self, key: &str) -> Result<Option<Secret>> {
         self.inner()?.get(key)
+    }
+    /// As the trait says; a keyring service without a default keyring is first asked to create
+    /// one through its own prompt (which shows where a desktop session can show it).
+    fn check_writable(&self) -> Result<()> {
+        let inner = self.inner()?;
+        match inner.check_writable() {
+            Err(Error::StorageUnavailable { problem: StorageProblem::NoDefaultKeyring })
+                if platform::create_default_keyring(KEYRING_TIMEOUT) =>
+            {
+                inner.check_writable()
+            }
+            other => other,
+        }
     }
     fn set(&self, key: &str, value: &Secret) -> Result<()> {
         self.inner()?.set(key, value)
