@@ -35,6 +35,8 @@ pub struct Parts {
     pub ini_dirs: Vec<PathBuf>,
     /// `HUBLINK_INSECURE_STORAGE=1` was given.
     pub insecure_storage_allowed: bool,
+    /// Judges session lifetimes (see [`crate::clock`]).
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 impl Parts {
@@ -51,6 +53,7 @@ impl Parts {
             browser: Arc::new(SystemBrowser::from_env()),
             ini_dirs: catalog::hubs_ini_dirs(),
             insecure_storage_allowed: insecure,
+            clock: Arc::new(crate::clock::SystemClock),
             paths,
         })
     }
@@ -250,7 +253,7 @@ impl Hublink {
             if data.hubs.iter().any(|r| r.id == id) {
                 return false;
             }
-            data.hubs.push(LinkRecord { id: id.clone(), link, added_at: OffsetDateTime::now_utc() });
+            data.hubs.push(LinkRecord { id: id.clone(), link, added_at: self.inner.clock.now() });
             true
         })?;
         let hub = Hub { id, settings: settings.clone(), source: Source::Link, hidden: false };
@@ -373,7 +376,7 @@ impl Hublink {
         let SignIn { tokens, identity } = sign_in;
         let user = identity.user;
         let _lock = FileLock::acquire(&self.inner.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await?;
-        let now = OffsetDateTime::now_utc();
+        let now = self.inner.clock.now();
         let session = StoredSession {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
@@ -440,7 +443,7 @@ impl Hublink {
             });
         }
         let max = time::Duration::days(i64::from(hub.settings.max_session_days));
-        if OffsetDateTime::now_utc() - session.signed_in_at > max {
+        if self.inner.clock.now() - session.signed_in_at > max {
             return Err(Error::SignInRequired {
                 hub: name,
                 reason: format!(
@@ -464,7 +467,7 @@ impl Hublink {
         session: StoredSession,
         force: bool,
     ) -> Result<StoredSession> {
-        if !force && !session.needs_refresh(OffsetDateTime::now_utc()) {
+        if !force && !session.needs_refresh(self.inner.clock.now()) {
             return Ok(session);
         }
         let _lock = FileLock::acquire(&self.inner.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await?;
@@ -492,7 +495,7 @@ impl Hublink {
         current.refresh_token = tokens.refresh_token.or(current.refresh_token);
         current.id_token = tokens.id_token.or(current.id_token);
         current.expires_at = tokens.expires_at;
-        current.obtained_at = Some(OffsetDateTime::now_utc());
+        current.obtained_at = Some(self.inner.clock.now());
         self.save_session(hub, &current).await?;
         let expires_at = current.expires_at;
         self.registry().update(|d| {
@@ -713,6 +716,7 @@ mod tests {
             browser: Arc::new(NoBrowser),
             ini_dirs: vec![],
             insecure_storage_allowed: false,
+            clock: Arc::new(crate::clock::SystemClock),
         })
     }
 

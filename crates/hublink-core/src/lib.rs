@@ -8,6 +8,7 @@
 pub mod app;
 pub mod browser;
 pub mod catalog;
+pub mod clock;
 pub mod doctor;
 pub mod error;
 pub mod fsutil;
