@@ -4,8 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use hublink_core::app::{LoginOptions, Proposal};
-use hublink_core::{Error, Hub, Hublink, Revocation};
+use hublink_core::{Error, Hub, HubId, Hublink, LoginOptions, Proposal};
 use tauri::{AppHandle, Emitter, State};
 
 use crate::error::{Result, UiError};
@@ -19,7 +18,7 @@ pub struct AppState {
     pub links: PendingLinks,
     proposals: Mutex<HashMap<u64, Proposal>>,
     next_proposal: AtomicU64,
-    logins: Mutex<HashMap<String, tokio::task::AbortHandle>>,
+    logins: Mutex<HashMap<HubId, tokio::task::AbortHandle>>,
 }
 
 impl AppState {
@@ -33,15 +32,14 @@ impl AppState {
         }
     }
 
-    fn hub(&self, id: &str) -> Result<Hub> {
-        Ok(self
-            .hublink
-            .catalog()?
-            .hubs
-            .into_iter()
-            .find(|h| h.id == id)
-            .ok_or_else(|| Error::UnknownHub(id.to_owned()))?)
+    fn hub(&self, id: &HubId) -> Result<Hub> {
+        Ok(self.hublink.hub(id)?)
     }
+}
+
+/// A hub identity from the page, parsed once at the edge.
+fn hub_id(raw: &str) -> Result<HubId> {
+    HubId::parse(raw).map_err(|_| Error::UnknownHub(raw.to_owned()).into())
 }
 
 fn internal(what: &str) -> UiError {
@@ -62,14 +60,14 @@ pub async fn list_hubs(state: State<'_, AppState>) -> Result<HubsView> {
 
 #[tauri::command]
 pub async fn check_hub(state: State<'_, AppState>, hub_id: String) -> Result<HubStateView> {
-    let hub = state.hub(&hub_id)?;
-    Ok(state.hublink.check(&hub).await.into())
+    let hub = state.hub(&self::hub_id(&hub_id)?)?;
+    Ok(state.hublink.restore_one(&hub).await.into())
 }
 
 #[tauri::command]
 pub async fn prepare_add(state: State<'_, AppState>, input: String, received_from: String) -> Result<ProposalView> {
     let proposal = state.hublink.prepare_add(&input).await?;
-    let already_present = state.hublink.catalog()?.hubs.iter().any(|h| h.id == proposal.settings.id().to_string());
+    let already_present = state.hublink.hub(&proposal.hub_id()).is_ok();
     let id = state.next_proposal.fetch_add(1, Ordering::Relaxed);
     let from = if received_from == "link" { "link" } else { "paste" };
     let view = ProposalView::new(id, &proposal, already_present, from);
@@ -84,7 +82,7 @@ pub async fn confirm_add(app: AppHandle, state: State<'_, AppState>, proposal_id
         .lock()
         .map_err(|_| internal("the proposal list"))?
         .remove(&proposal_id)
-        .ok_or_else(|| Error::Internal("this confirmation has expired; add the link again".into()))?;
+        .ok_or(Error::ProposalExpired)?;
     let outcome = state.hublink.add(&proposal)?;
     let _ = app.emit("hubs-changed", ());
     Ok(outcome.into())
@@ -106,6 +104,7 @@ pub async fn take_pending_links(state: State<'_, AppState>) -> Result<Vec<String
 /// sign-in leaves nothing half-stored.
 #[tauri::command]
 pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, device: bool) -> Result<SignedInView> {
+    let hub_id = self::hub_id(&hub_id)?;
     let hub = state.hub(&hub_id)?;
     let hublink = state.hublink.clone();
     let id = hub_id.clone();
@@ -132,12 +131,13 @@ pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, d
     match result {
         Ok(signed_in) => Ok(signed_in?.into()),
         Err(e) if e.is_cancelled() => Err(Error::Cancelled.into()),
-        Err(e) => Err(Error::Internal(format!("the sign-in task failed: {e}")).into()),
+        Err(e) => Err(Error::TaskFailed { what: "the sign-in", detail: e.to_string() }.into()),
     }
 }
 
 #[tauri::command]
 pub async fn cancel_login(state: State<'_, AppState>, hub_id: String) -> Result<()> {
+    let hub_id = self::hub_id(&hub_id)?;
     if let Some(task) = state.logins.lock().map_err(|_| internal("the sign-in list"))?.remove(&hub_id) {
         task.abort();
     }
@@ -146,23 +146,13 @@ pub async fn cancel_login(state: State<'_, AppState>, hub_id: String) -> Result<
 
 #[tauri::command]
 pub async fn logout(state: State<'_, AppState>, hub_id: String) -> Result<String> {
-    let hub = state.hub(&hub_id)?;
-    Ok(match state.hublink.logout(&hub).await? {
-        Revocation::Revoked => format!("Signed out of {}; the identity provider ended the session.", hub.settings.name),
-        Revocation::NotOffered => {
-            format!("Signed out of {}; the session was deleted from this computer.", hub.settings.name)
-        }
-        Revocation::NothingStored => format!("There was no session for {} on this computer.", hub.settings.name),
-        Revocation::Failed(why) => format!(
-            "Signed out of {} on this computer; the identity provider could not be told ({why}).",
-            hub.settings.name
-        ),
-    })
+    let hub = state.hub(&self::hub_id(&hub_id)?)?;
+    Ok(state.hublink.logout(&hub).await?.describe())
 }
 
 #[tauri::command]
 pub async fn remove_hub(app: AppHandle, state: State<'_, AppState>, hub_id: String) -> Result<()> {
-    let hub = state.hub(&hub_id)?;
+    let hub = state.hub(&self::hub_id(&hub_id)?)?;
     state.hublink.remove(&hub).await?;
     let _ = app.emit("hubs-changed", ());
     Ok(())
@@ -170,7 +160,7 @@ pub async fn remove_hub(app: AppHandle, state: State<'_, AppState>, hub_id: Stri
 
 #[tauri::command]
 pub async fn set_hidden(app: AppHandle, state: State<'_, AppState>, hub_id: String, hidden: bool) -> Result<()> {
-    let hub = state.hub(&hub_id)?;
+    let hub = state.hub(&self::hub_id(&hub_id)?)?;
     state.hublink.set_hidden(&hub, hidden)?;
     let _ = app.emit("hubs-changed", ());
     Ok(())
@@ -179,9 +169,13 @@ pub async fn set_hidden(app: AppHandle, state: State<'_, AppState>, hub_id: Stri
 /// Open an http(s) address (the device-code page) in the same browser sign-in uses.
 #[tauri::command]
 pub async fn open_in_browser(state: State<'_, AppState>, url: String) -> Result<()> {
-    let url = url::Url::parse(&url)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "https" | "http"))
-        .ok_or_else(|| Error::Internal("only http and https addresses can be opened".into()))?;
-    state.hublink.open_in_browser(&url).map_err(|reason| Error::Internal(reason.to_string()).into())
+    let url =
+        url::Url::parse(&url).ok().filter(|u| matches!(u.scheme(), "https" | "http")).ok_or(Error::BadAddress {
+            what: "the page to open",
+            detail: "only http and https addresses can be opened".into(),
+        })?;
+    state
+        .hublink
+        .open_in_browser(&url)
+        .map_err(|reason| Error::BadAddress { what: "the page to open", detail: reason.to_string() }.into())
 }

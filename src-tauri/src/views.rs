@@ -1,12 +1,10 @@
 //! What the welcome page is sent: plain, serializable views of the core's types (never a
 //! token). Field names and shapes are the contract of `ui/src/types.ts`.
 
-use hublink_core::app::{AddOutcome, Progress, Proposal, ProposalOrigin, SignedIn};
-use hublink_core::hubs_ini::IniProblem;
-use hublink_core::registry::SessionRecord;
+use hublink_core::catalog::{IniProblem, SessionRecord};
 use hublink_core::session::rfc3339;
 use hublink_core::settings::Flow;
-use hublink_core::{Hub, SessionState, Source};
+use hublink_core::{AddOutcome, Hub, HubId, Progress, Proposal, ProposalOrigin, SessionState, SignedIn, Source};
 use serde::Serialize;
 
 use crate::error::UiError;
@@ -39,7 +37,7 @@ impl HubView {
     pub fn new(hub: &Hub, last: Option<&SessionRecord>) -> HubView {
         let s = &hub.settings;
         HubView {
-            id: hub.id.clone(),
+            id: hub.id.to_string(),
             name: s.name.clone(),
             host: s.display_host(),
             url: s.url.to_string(),
@@ -127,6 +125,8 @@ impl From<SessionState> for HubStateView {
 #[derive(Serialize)]
 pub struct ProposalView {
     pub proposal_id: u64,
+    /// The identity the hub will have once added.
+    pub hub_id: String,
     pub name: String,
     pub host: String,
     pub url: String,
@@ -153,6 +153,7 @@ impl ProposalView {
         };
         ProposalView {
             proposal_id: id,
+            hub_id: p.hub_id().to_string(),
             name: s.name.clone(),
             host: s.display_host(),
             url: s.url.to_string(),
@@ -221,7 +222,7 @@ pub struct ProgressView {
 }
 
 impl ProgressView {
-    pub fn new(hub_id: &str, p: Progress) -> ProgressView {
+    pub fn new(hub_id: &HubId, p: Progress) -> ProgressView {
         let kind = match p {
             Progress::BrowserOpened { url } => ProgressKind::BrowserOpened { url: url.to_string() },
             Progress::BrowserFailed { url, reason } => ProgressKind::BrowserFailed { url: url.to_string(), reason },
@@ -235,6 +236,6 @@ impl ProgressView {
             }
             Progress::Verifying => ProgressKind::Verifying,
         };
-        ProgressView { hub_id: hub_id.to_owned(), kind }
+        ProgressView { hub_id: hub_id.to_string(), kind }
     }
 }

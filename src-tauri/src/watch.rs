@@ -4,27 +4,11 @@
 //! shares where inotify/ReadDirectoryChanges stay silent, and costs nothing measurable.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 const EVERY: Duration = Duration::from_secs(2);
 
-type Fingerprint = Vec<(PathBuf, Option<SystemTime>, u64)>;
-
-fn fingerprint(dirs: &[PathBuf]) -> Fingerprint {
-    let mut out = Vec::new();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ini")) {
-                let meta = entry.metadata().ok();
-                out.push((path, meta.as_ref().and_then(|m| m.modified().ok()), meta.map(|m| m.len()).unwrap_or(0)));
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use hublink_core::catalog::fingerprint;
 
 /// Call `changed` (on a background thread) whenever the set of `*.ini` files in `dirs`, or one
 /// of them, changes.

@@ -1,6 +1,6 @@
 // DOM building. Everything that comes from links, files or servers goes in with textContent
 // (through displayText), never as HTML.
-import type { HubView, HubsView, IniProblemView, ProposalView } from './types';
+import type { HubView, HubsView, IniProblemView, ProposalView, UiError } from './types';
 import {
   type CardState,
   type Fmt,
@@ -17,6 +17,7 @@ import {
   problemLine,
   problemsSummary,
   proposalOrigin,
+  sentence,
   sincePhrase,
   sourceLabel,
   stateLabel,
@@ -336,4 +337,15 @@ export function renderMenu(menu: HTMLElement, items: MenuItem[], onPick: (item: 
   });
   menu.replaceChildren(...nodes);
   return buttons;
+}
+
+/** message / cause / "What to do:" next step, as nodes for an inline error box. */
+export function errorBlock(err: UiError): Node[] {
+  return [
+    el('strong', { class: 'err-message', text: sentence(displayText(err.message, 300)) }),
+    ...(err.cause.trim() ? [el('div', { class: 'err-cause', text: displayText(err.cause, 1000) })] : []),
+    ...(err.next_step.trim()
+      ? [el('div', { class: 'err-next' }, el('strong', { text: 'What to do: ' }), document.createTextNode(displayText(err.next_step, 1000)))]
+      : []),
+  ];
 }

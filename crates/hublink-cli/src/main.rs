@@ -9,10 +9,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use hublink_core::app::{AddOutcome, LoginOptions, Progress, Proposal, ProposalOrigin, Revocation};
 use hublink_core::link::AuthLink;
 use hublink_core::settings::{Context, HubSettings};
-use hublink_core::{Error, ExitCode, Hublink, SessionState};
+use hublink_core::{
+    AddOutcome, Error, ExitCode, Hublink, LoginOptions, Progress, Proposal, ProposalOrigin, SessionState,
+};
 
 #[derive(Parser)]
 #[command(name = "hublink", version, about = "Sign in to your hubs with the links your administrator gives you")]
@@ -157,14 +158,13 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
         }
         Command::Logout { hub } => {
             let hub = resolve(&app, &hub)?;
-            let revocation = app.logout(&hub).await?;
-            println!("Signed out of {}: {}", hub.settings.name, describe_revocation(&revocation));
+            println!("{}", app.logout(&hub).await?.describe());
             Ok(ExitCode::Ok)
         }
         Command::Remove { hub } => {
             let hub = resolve(&app, &hub)?;
-            let revocation = app.remove(&hub).await?;
-            println!("Removed {}. {}", hub.settings.name, describe_revocation(&revocation));
+            let signed_out = app.remove(&hub).await?;
+            println!("Removed {}. {}", hub.settings.name, signed_out.describe());
             Ok(ExitCode::Ok)
         }
         Command::Doctor { target, json } => doctor(&app, &target, json).await,
@@ -178,17 +178,6 @@ fn resolve(app: &Hublink, query: &str) -> Result<hublink_core::Hub, Error> {
         eprintln!("warning: {w}");
     }
     catalog.resolve(query).cloned()
-}
-
-fn describe_revocation(r: &Revocation) -> String {
-    match r {
-        Revocation::Revoked => "the identity provider revoked the session.".into(),
-        Revocation::NotOffered => {
-            "the identity provider offers no revocation; the tokens were deleted from this computer.".into()
-        }
-        Revocation::NothingStored => "there was no session on this computer.".into(),
-        Revocation::Failed(why) => format!("revocation failed ({why}); the tokens were deleted from this computer."),
-    }
 }
 
 async fn add(app: &Hublink, input: &str, yes: bool) -> Result<ExitCode, Error> {
@@ -362,11 +351,7 @@ fn link(args: &LinkArgs) -> Result<ExitCode, Error> {
 }
 
 fn hubs_check(path: Option<&std::path::Path>) -> Result<ExitCode, Error> {
-    let dirs = match path {
-        Some(p) => vec![p.to_owned()],
-        None => hublink_core::catalog::hubs_ini_dirs(),
-    };
-    let load = hublink_core::hubs_ini::load_dirs(&dirs);
+    let hublink_core::use_cases::HubsFilesReport { dirs, load } = hublink_core::use_cases::CheckHubsFiles.run(path);
     println!("Checked {}", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
     for hub in &load.hubs {
         println!("  ok    {}:{} [{}] → {}", hub.file.display(), hub.line, hub.section, hub.settings.url);

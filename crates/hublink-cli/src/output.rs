@@ -1,9 +1,8 @@
 //! `list`/`status` output: a table for people, a stable JSON shape for scripts
 //! (`{"hubs":[{"name","url","source","state","user","expires_at",…}]}`).
 
-use hublink_core::app::HubStatus;
-use hublink_core::registry::SessionRecord;
-use hublink_core::{Catalog, Error, Hub, SessionState};
+use hublink_core::catalog::SessionRecord;
+use hublink_core::{Catalog, ErrorReport, Hub, HubStatus, SessionState};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -25,21 +24,7 @@ pub struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorJson>,
-}
-
-#[derive(Serialize)]
-pub struct ErrorJson {
-    pub code: &'static str,
-    pub message: String,
-    pub cause: String,
-    pub next_step: String,
-}
-
-impl From<&Error> for ErrorJson {
-    fn from(e: &Error) -> Self {
-        ErrorJson { code: e.code(), message: e.message(), cause: e.cause(), next_step: e.next_step() }
-    }
+    pub error: Option<ErrorReport>,
 }
 
 pub use hublink_core::session::rfc3339;
@@ -53,7 +38,7 @@ impl Row {
             state,
             user: None,
             expires_at: None,
-            id: hub.id.clone(),
+            id: hub.id.to_string(),
             host: hub.settings.display_host(),
             issuer: hub.settings.issuer.clone(),
             hidden: hub.hidden,

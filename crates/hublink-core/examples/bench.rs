@@ -8,7 +8,7 @@ use hublink_core::hubs_ini;
 use hublink_core::link::AuthLink;
 use hublink_core::registry::Registry;
 use hublink_core::store::{Chunked, MemoryEntries, SecretStore};
-use hublink_core::{Secret, paths::Paths};
+use hublink_core::{HubId, Secret, paths::Paths};
 
 fn measure(name: &str, unit: &str, per_iter: usize, mut f: impl FnMut()) {
     // Warm up, then run for about half a second.
@@ -60,7 +60,8 @@ fn main() {
     measure("registry update (lock, read, atomic write)", "updates", 1, || {
         registry
             .update(|d| {
-                d.hidden.insert(format!("{}", d.hidden.len()));
+                let n = d.hidden.len();
+                d.hidden.insert(HubId::parse(&format!("{n:016x}")).expect("a hub id"));
             })
             .expect("registry update");
     });
@@ -71,7 +72,51 @@ fn main() {
         store.set("hub", &session).expect("set");
         black_box(store.get("hub").expect("get"));
     });
+    catalog_at_start_up(&dir);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The desktop's start: `list_hubs` and then one `check_hub` per hub, each of which looks its
+/// hub up in the catalog. Before: every lookup re-read and re-parsed every hubs.ini file and
+/// the registry. After: hubs.ini parsed once, revalidated by file times; the registry re-read.
+fn catalog_at_start_up(dir: &std::path::Path) {
+    use hublink_core::catalog::Catalog;
+    let hubs = 100;
+    let ini_dir = dir.join("hubs");
+    std::fs::create_dir_all(&ini_dir).expect("hubs dir");
+    let mut ini = String::new();
+    for i in 0..hubs {
+        ini.push_str(&format!(
+            "[Hub {i}]\nurl = https://hub{i}.example.com/\nissuer = https://login.example.com/r{i}\n\n"
+        ));
+    }
+    std::fs::write(ini_dir.join("hubs.ini"), ini).expect("hubs.ini");
+    let paths = Paths::at(dir.join("start-up"));
+    let app = hublink_core::Hublink::new(hublink_core::Parts {
+        paths: paths.clone(),
+        store: std::sync::Arc::new(Chunked::new(MemoryEntries::default())),
+        browser: std::sync::Arc::new(hublink_core::browser::SystemBrowser::from_env()),
+        ini_dirs: vec![ini_dir.clone()],
+        insecure_storage_allowed: false,
+        clock: std::sync::Arc::new(hublink_core::clock::SystemClock),
+    });
+    let ids: Vec<HubId> = app.catalog().expect("catalog").hubs.iter().map(|h| h.id.clone()).collect();
+    let registry = Registry::new(&paths);
+    measure("start-up, 100 hubs: list + 100 lookups, before (re-read)", "start-ups", 1, || {
+        let (data, warnings) = registry.load().expect("registry");
+        black_box(Catalog::build(std::slice::from_ref(&ini_dir), &data, warnings));
+        for id in &ids {
+            let (data, warnings) = registry.load().expect("registry");
+            let catalog = Catalog::build(std::slice::from_ref(&ini_dir), &data, warnings);
+            black_box(catalog.get(id).expect("hub").clone());
+        }
+    });
+    measure("start-up, 100 hubs: list + 100 lookups, after (cached)", "start-ups", 1, || {
+        black_box(app.catalog().expect("catalog"));
+        for id in &ids {
+            black_box(app.hub(id).expect("hub"));
+        }
+    });
 }
 
 fn tempfile_dir() -> std::path::PathBuf {

@@ -4,14 +4,17 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::hubs_ini::{self, IniProblem};
+use crate::hubs_ini::{self, IniFingerprint, IniLoad};
+pub use crate::hubs_ini::{IniProblem, fingerprint};
 use crate::link::AuthLink;
-use crate::registry::{RegistryData, RegistryWarning, SessionRecord};
-use crate::settings::HubSettings;
+pub use crate::registry::SessionRecord;
+use crate::registry::{Registry, RegistryData, RegistryWarning};
+use crate::settings::{HubId, HubSettings};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -34,13 +37,13 @@ impl Source {
 
 #[derive(Debug, Clone)]
 pub struct Hub {
-    pub id: String,
+    pub id: HubId,
     pub settings: HubSettings,
     pub source: Source,
     pub hidden: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Catalog {
     pub hubs: Vec<Hub>,
     /// Problems in hubs.ini files (each with file, line and reason).
@@ -48,7 +51,7 @@ pub struct Catalog {
     /// Registry files set aside, link records that no longer parse.
     pub warnings: Vec<String>,
     /// What was last known of each hub's session, by identity (from the same registry read).
-    pub sessions: BTreeMap<String, SessionRecord>,
+    pub sessions: BTreeMap<HubId, SessionRecord>,
 }
 
 /// The hubs.ini folders, machine-wide first (its entry wins when both name the same hub), then
@@ -59,9 +62,35 @@ pub fn hubs_ini_dirs() -> Vec<PathBuf> {
     dirs
 }
 
+/// The catalog, read once and revalidated on every use: the hubs.ini folders by their
+/// [`IniFingerprint`] (a listing and file times — parsing is what costs), the registry by
+/// reading it (one small file, which another process — the CLI — may have changed). So a
+/// desktop start that checks N hubs parses hubs.ini once, not N times.
+#[derive(Default)]
+pub struct CatalogCache {
+    ini: Mutex<Option<(IniFingerprint, IniLoad)>>,
+}
+
+impl CatalogCache {
+    pub fn catalog(&self, ini_dirs: &[PathBuf], registry: &Registry) -> Result<Catalog> {
+        let (data, warnings) = registry.load()?;
+        let fingerprint = hubs_ini::fingerprint(ini_dirs);
+        let mut cached = self.ini.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let ini = match cached.as_ref() {
+            Some((seen, ini)) if *seen == fingerprint => ini,
+            _ => &cached.insert((fingerprint, hubs_ini::load_dirs(ini_dirs))).1,
+        };
+        Ok(Catalog::from_parts(ini.clone(), &data, warnings))
+    }
+}
+
 impl Catalog {
+    /// Read everything now (no cache).
     pub fn build(ini_dirs: &[PathBuf], registry: &RegistryData, registry_warnings: Vec<RegistryWarning>) -> Catalog {
-        let ini = hubs_ini::load_dirs(ini_dirs);
+        Catalog::from_parts(hubs_ini::load_dirs(ini_dirs), registry, registry_warnings)
+    }
+
+    fn from_parts(ini: IniLoad, registry: &RegistryData, registry_warnings: Vec<RegistryWarning>) -> Catalog {
         let mut catalog = Catalog {
             ini_problems: ini.problems,
             warnings: registry_warnings.iter().map(|w| w.to_string()).collect(),
@@ -69,7 +98,7 @@ impl Catalog {
             ..Catalog::default()
         };
         for h in ini.hubs {
-            let id = h.settings.id().to_string();
+            let id = h.settings.id();
             let hidden = registry.hidden.contains(&id);
             catalog.hubs.push(Hub {
                 id,
@@ -81,7 +110,7 @@ impl Catalog {
         for record in &registry.hubs {
             match AuthLink::parse(&record.link) {
                 Ok(link) => {
-                    let id = link.settings.id().to_string();
+                    let id = link.settings.id();
                     if catalog.hubs.iter().any(|h| h.id == id) {
                         continue; // The administrator's entry for the same hub wins.
                     }
@@ -95,11 +124,16 @@ impl Catalog {
         catalog
     }
 
+    /// The hub with this identity.
+    pub fn get(&self, id: &HubId) -> Result<&Hub> {
+        self.hubs.iter().find(|h| h.id == *id).ok_or_else(|| Error::UnknownHub(id.to_string()))
+    }
+
     /// Find the hub named by the user: its identity, its friendly name (case-insensitive) or
     /// its URL.
     pub fn resolve(&self, query: &str) -> Result<&Hub> {
         let q = query.trim();
-        if let Some(h) = self.hubs.iter().find(|h| h.id == q) {
+        if let Some(h) = self.hubs.iter().find(|h| h.id.as_str() == q) {
             return Ok(h);
         }
         let by_name: Vec<&Hub> =

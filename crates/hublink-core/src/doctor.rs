@@ -126,76 +126,65 @@ async fn check_connection(report: &mut Report, client: &reqwest::Client, url: &U
     }
     let Some(host) = target.host_str() else { return false };
     let port = target.port_or_known_default().unwrap_or(443);
-    let what = |host: &str| match &proxy {
+    let what = match &proxy {
         Some(p) => format!("the proxy {host}:{port} (from {})", p.variable),
         None => format!("{host}:{port}"),
     };
-    let addrs: Vec<std::net::SocketAddr> =
-        match tokio::time::timeout(Duration::from_secs(10), tokio::net::lookup_host((host, port))).await {
-            Ok(Ok(a)) => a.collect(),
-            Ok(Err(e)) => {
-                report.fail(
-                    format!("DNS {host}"),
-                    &Error::Network {
-                        what: format!("the name {host}"),
-                        detail: format!("it could not be resolved ({e})"),
-                    },
-                );
-                return false;
-            }
-            Err(_) => {
-                report.fail(
-                    format!("DNS {host}"),
-                    &Error::Network {
-                        what: format!("the name {host}"),
-                        detail: "no answer from DNS within 10 s".into(),
-                    },
-                );
-                return false;
-            }
-        };
-    let Some(first) = addrs.first() else {
-        report.fail(
-            format!("DNS {host}"),
-            &Error::Network { what: format!("the name {host}"), detail: "DNS returned no address".into() },
-        );
+    let Some(first) = check_dns(report, host, port).await else { return false };
+    if !check_tcp(report, first, &what).await {
         return false;
-    };
-    report.pass(format!("DNS {host}"), addrs.iter().map(|a| a.ip().to_string()).collect::<Vec<_>>().join(", "));
-    match tokio::time::timeout(Duration::from_secs(10), tokio::net::TcpStream::connect(first)).await {
-        Ok(Ok(_)) => report.pass(format!("TCP {first}"), format!("connected to {}", what(host))),
-        Ok(Err(e)) => {
-            let detail = if e.kind() == std::io::ErrorKind::ConnectionRefused {
-                "connection refused: nothing listens there (is the server running? is a firewall in the way?)"
-                    .to_owned()
-            } else {
-                e.to_string()
-            };
-            report.fail(format!("TCP {first}"), &Error::Network { what: what(host), detail });
-            return false;
-        }
-        Err(_) => {
-            report.fail(
-                format!("TCP {first}"),
-                &Error::Network {
-                    what: what(host),
-                    detail: "no answer within 10 s (a firewall or VPN may be in the way)".into(),
-                },
-            );
-            return false;
-        }
     }
     if url.scheme() == "https" {
         let name = url.host_str().unwrap_or(host);
         match client.head(url.clone()).send().await {
             Ok(_) => report.pass(format!("TLS {name}"), "certificate trusted and valid for this name"),
             Err(e) => {
-                report.fail(format!("TLS {name}"), &http::classify(&e, "the secure connection", Some(url)));
+                report.fail(format!("TLS {name}"), &http::classify(e, "the secure connection", Some(url)));
                 return false;
             }
         }
     }
     true
+}
+
+/// Resolve `host`; the first address, or `None` with the failure reported.
+async fn check_dns(report: &mut Report, host: &str, port: u16) -> Option<std::net::SocketAddr> {
+    let failure = |detail: String| Error::Network { what: format!("the name {host}"), detail, source: None };
+    let addrs: Vec<std::net::SocketAddr> =
+        match tokio::time::timeout(Duration::from_secs(10), tokio::net::lookup_host((host, port))).await {
+            Ok(Ok(a)) => a.collect(),
+            Ok(Err(e)) => {
+                report.fail(format!("DNS {host}"), &failure(format!("it could not be resolved ({e})")));
+                return None;
+            }
+            Err(_) => {
+                report.fail(format!("DNS {host}"), &failure("no answer from DNS within 10 s".into()));
+                return None;
+            }
+        };
+    let Some(first) = addrs.first().copied() else {
+        report.fail(format!("DNS {host}"), &failure("DNS returned no address".into()));
+        return None;
+    };
+    report.pass(format!("DNS {host}"), addrs.iter().map(|a| a.ip().to_string()).collect::<Vec<_>>().join(", "));
+    Some(first)
+}
+
+/// Connect to `addr` (`what` names it: the host, or the proxy and its variable).
+async fn check_tcp(report: &mut Report, addr: std::net::SocketAddr, what: &str) -> bool {
+    let detail = match tokio::time::timeout(Duration::from_secs(10), tokio::net::TcpStream::connect(addr)).await {
+        Ok(Ok(_)) => {
+            report.pass(format!("TCP {addr}"), format!("connected to {what}"));
+            return true;
+        }
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused: nothing listens there (is the server running? is a firewall in the way?)".to_owned()
+        }
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "no answer within 10 s (a firewall or VPN may be in the way)".into(),
+    };
+    report.fail(format!("TCP {addr}"), &Error::Network { what: what.to_owned(), detail, source: None });
+    false
 }
 
 async fn check_clock(report: &mut Report, client: &reqwest::Client, issuer: &Url, started: OffsetDateTime) {

@@ -51,14 +51,31 @@ pub enum Error {
     CaFile { path: PathBuf, reason: String },
 
     #[error("could not reach {what}: {detail}")]
-    Network { what: String, detail: String },
+    Network {
+        what: String,
+        detail: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
     /// A request through a proxy failed: the proxy and the variable that set it are named.
     #[error("could not reach {what} through the proxy {proxy} (from {variable}): {detail}")]
-    Proxy { what: String, proxy: String, variable: &'static str, detail: String },
+    Proxy {
+        what: String,
+        proxy: String,
+        variable: &'static str,
+        detail: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
     #[error("the TLS certificate of {host} is not trusted: {problem}")]
-    Tls { host: String, problem: TlsProblem },
+    Tls {
+        host: String,
+        problem: TlsProblem,
+        #[source]
+        source: Option<Cause>,
+    },
 
     #[error("the identity provider at {issuer} is not usable: {detail}")]
     Discovery { issuer: String, detail: String },
@@ -110,8 +127,78 @@ pub enum Error {
     #[error("{} was written by a newer Hublink (format {version})", .path.display())]
     NewerState { path: PathBuf, version: u32 },
 
+    /// The desktop's confirmation of a link is gone (the app restarted, or it was used).
+    #[error("this confirmation has expired")]
+    ProposalExpired,
+
+    /// An address Hublink was given or built is not usable for `what`.
+    #[error("{what} has an address Hublink cannot use: {detail}")]
+    BadAddress { what: &'static str, detail: String },
+
+    /// No per-user configuration folder and no `HUBLINK_HOME`.
+    #[error("this system has no per-user configuration folder")]
+    NoConfigFolder,
+
+    /// A background task (a keyring call, a sign-in) ended without an answer.
+    #[error("{what} failed: {detail}")]
+    TaskFailed { what: &'static str, detail: String },
+
+    /// A fault of Hublink itself; nothing the user or administrator can change.
     #[error("{0}")]
     Internal(String),
+}
+
+/// An error as the CLI's `--json` and the desktop page receive it: what failed, why, what to
+/// do, and a stable machine-readable `code`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
+#[error("{message}: {cause}")]
+pub struct ErrorReport {
+    pub code: &'static str,
+    pub message: String,
+    pub cause: String,
+    pub next_step: String,
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(e: &Error) -> Self {
+        ErrorReport { code: e.code(), message: e.message(), cause: e.cause(), next_step: e.next_step() }
+    }
+}
+
+impl From<Error> for ErrorReport {
+    fn from(e: Error) -> Self {
+        ErrorReport::from(&e)
+    }
+}
+
+/// The underlying error of a transport failure (reqwest, rustls, io), kept for
+/// `Error::source()` — logs and debuggers can walk the chain — while the variant's own fields
+/// carry the words users see. Shared, so errors stay cheap to pass around.
+#[derive(Clone)]
+pub struct Cause(std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(std::sync::Arc::new(e))
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 /// Why the OS keyring cannot keep a session, each with its own fix.
@@ -215,7 +302,11 @@ impl Error {
             | SignInRequired { .. } => ExitCode::Refused,
             StorageUnavailable { .. } => ExitCode::Storage,
             Cancelled | TimedOut { .. } => ExitCode::Cancelled,
-            Discovery { .. } | Io { .. } | NewerState { .. } | Internal(_) => ExitCode::Other,
+            ProposalExpired => ExitCode::Usage,
+            BadAddress { .. } => ExitCode::BadConfig,
+            Discovery { .. } | Io { .. } | NewerState { .. } | NoConfigFolder | TaskFailed { .. } | Internal(_) => {
+                ExitCode::Other
+            }
         }
     }
 
@@ -250,6 +341,10 @@ impl Error {
             TimedOut { .. } => "timed_out",
             Io { .. } => "io",
             NewerState { .. } => "newer_state",
+            ProposalExpired => "proposal_expired",
+            BadAddress { .. } => "bad_address",
+            NoConfigFolder => "no_config_folder",
+            TaskFailed { .. } => "task_failed",
             Internal(_) => "internal",
         }
     }
@@ -277,7 +372,10 @@ impl Error {
             TimedOut { .. } => "sign-in timed out".into(),
             Io { .. } => "a file could not be used".into(),
             NewerState { .. } => "this Hublink is older than its saved state".into(),
-            Internal(_) => "internal error".into(),
+            ProposalExpired => "this confirmation has expired".into(),
+            BadAddress { .. } => "an address is not usable".into(),
+            NoConfigFolder => "no place for Hublink's state".into(),
+            TaskFailed { .. } | Internal(_) => "internal error".into(),
         }
     }
 
@@ -296,9 +394,9 @@ impl Error {
             AdminHub(name) => format!("`{name}` comes from hubs.ini, which your administrator manages"),
             ConfirmationRequired => "standard input is not a terminal, so Hublink cannot ask".into(),
             CaFile { path, reason } => format!("{}: {reason}", path.display()),
-            Network { what, detail } => format!("{what}: {detail}"),
+            Network { what, detail, .. } => format!("{what}: {detail}"),
             Proxy { .. } => self.to_string(),
-            Tls { host, problem } => format!("{host}: {problem}"),
+            Tls { host, problem, .. } => format!("{host}: {problem}"),
             Discovery { issuer, detail } => format!("{issuer}: {detail}"),
             IdpRefused { error, description } => describe_oauth(error, description.as_deref()),
             Protocol(d) => d.clone(),
@@ -313,6 +411,8 @@ impl Error {
             TimedOut { seconds, waiting_for } => format!("no answer after {seconds} s while waiting for {waiting_for}"),
             Io { path, source } => format!("{}: {source}", path.display()),
             NewerState { .. } => self.to_string(),
+            ProposalExpired => "the link was confirmed already, or Hublink restarted since it was shown".into(),
+            BadAddress { .. } | TaskFailed { .. } | NoConfigFolder => self.to_string(),
             Internal(d) => d.clone(),
         }
     }
@@ -367,7 +467,10 @@ impl Error {
             TimedOut { .. } => "Sign in again and finish in the browser; check the password and code if the browser showed an error.".into(),
             Io { .. } => "Check that the folder exists and that you may write to it.".into(),
             NewerState { .. } => "Use the newer Hublink (an older copy may still be on your PATH); the file was left as it is.".into(),
-            Internal(_) => "Please report this as a bug, with these details.".into(),
+            ProposalExpired => "Add the link again.".into(),
+            BadAddress { .. } => "Check the address; if it came in a link or hubs.ini, ask your administrator to correct it.".into(),
+            NoConfigFolder => "Set HUBLINK_HOME to a folder Hublink may keep its state in.".into(),
+            TaskFailed { .. } | Internal(_) => "Please report this as a bug, with these details.".into(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::error::{Error, Result, TlsProblem};
+use crate::error::{Cause, Error, Result, TlsProblem};
 use crate::settings::HubSettings;
 
 const USER_AGENT: &str = concat!("hublink/", env!("CARGO_PKG_VERSION"));
@@ -64,10 +64,11 @@ pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>>
 
 /// Turn a transport error into [`Error::Tls`] (with the certificate problem in words) or
 /// [`Error::Network`]. `what` names the step ("the identity provider's discovery document").
-pub fn classify(err: &(dyn std::error::Error + 'static), what: &str, url: Option<&Url>) -> Error {
+pub fn classify(source: reqwest::Error, what: &str, url: Option<&Url>) -> Error {
+    let err: &(dyn std::error::Error + 'static) = &source;
     let host = url.and_then(|u| u.host_str()).unwrap_or("the server").to_owned();
     if let Some(problem) = tls_problem(err) {
-        return Error::Tls { host, problem };
+        return Error::Tls { host, problem, source: Some(Cause::new(source)) };
     }
     if let Some(proxy) = url.and_then(proxy_for) {
         let detail = match find::<reqwest::Error>(err) {
@@ -79,6 +80,7 @@ pub fn classify(err: &(dyn std::error::Error + 'static), what: &str, url: Option
             proxy: proxy.display(),
             variable: proxy.variable,
             detail,
+            source: Some(Cause::new(source)),
         };
     }
     let detail = if let Some(r) = find::<reqwest::Error>(err) {
@@ -93,7 +95,7 @@ pub fn classify(err: &(dyn std::error::Error + 'static), what: &str, url: Option
         chain(err)
     };
     let where_ = url.map(|u| format!(" ({})", origin(u))).unwrap_or_default();
-    Error::Network { what: format!("{what}{where_}"), detail }
+    Error::Network { what: format!("{what}{where_}"), detail, source: Some(Cause::new(source)) }
 }
 
 fn connect_detail(err: &(dyn std::error::Error + 'static)) -> String {
@@ -188,7 +190,7 @@ pub async fn read_bounded(mut response: reqwest::Response, limit: usize, what: &
         return Err(too_large());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, what, Some(url)))? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, what, Some(url)))? {
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }

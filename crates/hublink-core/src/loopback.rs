@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::AuthorizationCode;
 
 const MAX_REQUEST: usize = 16 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -22,7 +22,7 @@ pub struct Loopback {
 /// What the identity provider sent back.
 #[derive(Debug)]
 pub enum CallbackResult {
-    Code { code: Secret, iss: Option<String> },
+    Code { code: AuthorizationCode, iss: Option<String> },
     Error { error: String, description: Option<String> },
 }
 
@@ -35,14 +35,20 @@ pub struct Callback {
 impl Loopback {
     /// Bind 127.0.0.1 on `port`, or an ephemeral port when `None`.
     pub async fn bind(port: Option<u16>) -> Result<Loopback> {
-        let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0))).await.map_err(|e| match port {
+        let failed = |e: std::io::Error| match port {
             Some(p) => Error::Network {
                 what: format!("the sign-in callback port 127.0.0.1:{p} (set by redirect_port)"),
                 detail: format!("{e}; close the program using it, or ask your administrator for another port"),
+                source: Some(crate::error::Cause::new(e)),
             },
-            None => Error::Network { what: "a loopback port for the sign-in callback".into(), detail: e.to_string() },
-        })?;
-        let port = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?.port();
+            None => Error::Network {
+                what: "a loopback port for the sign-in callback".into(),
+                detail: e.to_string(),
+                source: Some(crate::error::Cause::new(e)),
+            },
+        };
+        let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0))).await.map_err(failed)?;
+        let port = listener.local_addr().map_err(failed)?.port();
         Ok(Loopback { listener, port })
     }
 
@@ -113,9 +119,10 @@ async fn handle(mut stream: TcpStream, target: Option<String>, state: &str) -> O
             error: crate::http::shorten(&error),
             description: get("error_description").map(|d| crate::http::shorten(&d)),
         },
-        (Some(code), None) => {
-            CallbackResult::Code { code: Secret::new(code), iss: get("iss").map(|i| crate::http::shorten(&i)) }
-        }
+        (Some(code), None) => CallbackResult::Code {
+            code: AuthorizationCode::new(code),
+            iss: get("iss").map(|i| crate::http::shorten(&i)),
+        },
         (None, None) => CallbackResult::Error {
             error: "invalid_request".into(),
             description: Some("the answer carried neither a code nor an error".into()),

@@ -17,9 +17,7 @@ impl Paths {
         if let Some(home) = std::env::var_os("HUBLINK_HOME").filter(|h| !h.is_empty()) {
             return Ok(Paths { home: PathBuf::from(home), custom_home: true });
         }
-        let base = dirs::config_dir().ok_or_else(|| {
-            Error::Internal("this system has no per-user configuration folder; set HUBLINK_HOME".into())
-        })?;
+        let base = crate::platform::config_home().ok_or(Error::NoConfigFolder)?;
         Ok(Paths { home: base.join("hublink"), custom_home: false })
     }
 
@@ -35,7 +33,7 @@ impl Paths {
         self.home.join("locks").join("registry.lock")
     }
 
-    pub fn session_lock(&self, hub_id: &str) -> PathBuf {
+    pub fn session_lock(&self, hub_id: &crate::settings::HubId) -> PathBuf {
         self.home.join("locks").join(format!("session-{hub_id}.lock"))
     }
 

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, FileLock};
 use crate::paths::Paths;
+use crate::settings::HubId;
 
 const VERSION: u32 = 1;
 
@@ -22,10 +23,10 @@ pub struct RegistryData {
     pub hubs: Vec<LinkRecord>,
     /// Identities of admin-provided hubs the user chose to hide.
     #[serde(default)]
-    pub hidden: BTreeSet<String>,
+    pub hidden: BTreeSet<HubId>,
     /// What we last knew of each hub's session, by identity.
     #[serde(default)]
-    pub sessions: BTreeMap<String, SessionRecord>,
+    pub sessions: BTreeMap<HubId, SessionRecord>,
 }
 
 impl Default for RegistryData {
@@ -38,7 +39,7 @@ impl Default for RegistryData {
 /// newer or older Hublink cannot parse is still kept verbatim when the file is rewritten.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LinkRecord {
-    pub id: String,
+    pub id: HubId,
     pub link: String,
     #[serde(with = "time::serde::rfc3339")]
     pub added_at: OffsetDateTime,
@@ -133,10 +134,11 @@ mod tests {
         (dir, paths, r)
     }
 
-    fn record(id: &str) -> LinkRecord {
+    fn record(name: &str) -> LinkRecord {
+        let id = HubId::parse(&format!("{name:0>16}")).unwrap();
         LinkRecord {
-            id: id.into(),
-            link: format!("hublink://add?url=https://{id}.example/"),
+            id,
+            link: format!("hublink://add?url=https://{name}.example/"),
             added_at: OffsetDateTime::UNIX_EPOCH,
         }
     }
@@ -175,7 +177,7 @@ mod tests {
         std::fs::create_dir_all(&paths.home).unwrap();
         std::fs::write(paths.registry(), b"{\"version\":99}").unwrap();
         assert!(matches!(r.load(), Err(Error::NewerState { version: 99, .. })));
-        assert!(r.update(|d| d.hidden.insert("x".into())).is_err());
+        assert!(r.update(|d| d.hidden.insert(HubId::parse("000000000000000f").unwrap())).is_err());
         assert_eq!(std::fs::read(paths.registry()).unwrap(), b"{\"version\":99}");
     }
 
@@ -186,7 +188,7 @@ mod tests {
             .map(|i| {
                 let paths = paths.clone();
                 std::thread::spawn(move || {
-                    Registry::new(&paths).update(|d| d.hubs.push(record(&format!("h{i}")))).unwrap();
+                    Registry::new(&paths).update(|d| d.hubs.push(record(&format!("{i}")))).unwrap();
                 })
             })
             .collect();

@@ -51,6 +51,54 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Distinct kinds of secret, so one cannot be passed where another is meant (an ID token as
+/// an access token, a code as a refresh token). Each is a [`Secret`]: redacted, not
+/// comparable, zeroed when dropped; stored and sent as the plain string.
+macro_rules! secret_kind {
+    ($($(#[$doc:meta])* $name:ident;)+) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Default, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Secret);
+
+        impl $name {
+            pub fn new(value: impl Into<String>) -> Self {
+                $name(Secret::new(value))
+            }
+
+            /// See [`Secret::expose`].
+            pub fn expose(&self) -> &str {
+                self.0.expose()
+            }
+
+            pub fn len(&self) -> usize {
+                self.0.len()
+            }
+
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    )+};
+}
+
+secret_kind! {
+    /// An OAuth access token (RFC 6749 §1.4): what a hub is shown.
+    AccessToken;
+    /// An OAuth refresh token (RFC 6749 §1.5): only ever sent to the issuer that gave it.
+    RefreshToken;
+    /// An OpenID Connect ID token (OIDC Core §2), kept for sign-out hints.
+    IdToken;
+    /// An authorization code (RFC 6749 §4.1.2): redeemed once, at the issuer's token endpoint.
+    AuthorizationCode;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +108,8 @@ mod tests {
         let s = Secret::new("eyJhbGciOi-super-secret");
         assert_eq!(format!("{s:?}"), "[redacted]");
         assert_eq!(format!("{:?}", Some(&s)), "Some([redacted])");
+        let a = AccessToken::new("eyJhbGciOi-super-secret");
+        assert_eq!(format!("{a:?}"), "AccessToken([redacted])");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"eyJhbGciOi-super-secret\"", "stored as the plain string");
     }
 }

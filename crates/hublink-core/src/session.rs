@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::Error;
-use crate::secret::Secret;
+use crate::secret::{AccessToken, IdToken, RefreshToken, Secret};
 
 /// Refresh this long before the access token expires, so a token handed out is still good
 /// when it arrives — or a quarter of the token's lifetime, when that is shorter.
@@ -32,11 +32,11 @@ pub fn human_duration(seconds: i64) -> String {
 /// Everything about one hub's session; the whole value lives in the secret store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredSession {
-    pub access_token: Secret,
+    pub access_token: AccessToken,
     #[serde(default)]
-    pub refresh_token: Option<Secret>,
+    pub refresh_token: Option<RefreshToken>,
     #[serde(default)]
-    pub id_token: Option<Secret>,
+    pub id_token: Option<IdToken>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
     /// When the current access token was obtained (sign-in or refresh). Also tells a process
@@ -107,8 +107,8 @@ mod tests {
 
     fn session() -> StoredSession {
         StoredSession {
-            access_token: Secret::new("at-123"),
-            refresh_token: Some(Secret::new("rt-456")),
+            access_token: AccessToken::new("at-123"),
+            refresh_token: Some(RefreshToken::new("rt-456")),
             id_token: None,
             expires_at: Some(OffsetDateTime::UNIX_EPOCH + time::Duration::hours(1)),
             obtained_at: Some(OffsetDateTime::UNIX_EPOCH),

@@ -358,6 +358,7 @@ pub(crate) const LINK_KEYS: [&str; 10] =
     ["url", "name", "issuer", "client_id", "scope", "mfa", "flow", "redirect_port", "session_check", "extra_audiences"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
 enum Field {
     Url,
     Name,
@@ -373,6 +374,37 @@ enum Field {
     CaFile,
 }
 
+impl Field {
+    const COUNT: usize = Field::CaFile as usize + 1;
+}
+
+/// Where a key may be given.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Allowed {
+    /// Links, hubs.ini and published settings.
+    Everywhere,
+    /// hubs.ini only; a link carrying it is refused.
+    FilesRefusedInLinks,
+    /// hubs.ini only; elsewhere an unknown key (ignored).
+    FilesOnly,
+}
+
+/// Every key Hublink knows, the field it fills and where it may be given.
+const KEYS: [(&str, Field, Allowed); Field::COUNT] = [
+    ("url", Field::Url, Allowed::Everywhere),
+    ("name", Field::Name, Allowed::Everywhere),
+    ("issuer", Field::Issuer, Allowed::Everywhere),
+    ("client_id", Field::ClientId, Allowed::Everywhere),
+    ("scope", Field::Scope, Allowed::Everywhere),
+    ("mfa", Field::Mfa, Allowed::Everywhere),
+    ("flow", Field::Flow, Allowed::Everywhere),
+    ("redirect_port", Field::RedirectPort, Allowed::Everywhere),
+    ("session_check", Field::SessionCheck, Allowed::Everywhere),
+    ("extra_audiences", Field::ExtraAudiences, Allowed::Everywhere),
+    ("max_session_days", Field::MaxSessionDays, Allowed::FilesOnly),
+    ("ca_file", Field::CaFile, Allowed::FilesRefusedInLinks),
+];
+
 enum KeyClass {
     Known(Field),
     NotHere,
@@ -381,21 +413,11 @@ enum KeyClass {
 
 fn classify(key: &str, ctx: &Context) -> KeyClass {
     let in_ini = matches!(ctx, Context::HubsIni { .. });
-    match key {
-        "url" => KeyClass::Known(Field::Url),
-        "name" => KeyClass::Known(Field::Name),
-        "issuer" => KeyClass::Known(Field::Issuer),
-        "client_id" => KeyClass::Known(Field::ClientId),
-        "scope" => KeyClass::Known(Field::Scope),
-        "mfa" => KeyClass::Known(Field::Mfa),
-        "flow" => KeyClass::Known(Field::Flow),
-        "redirect_port" => KeyClass::Known(Field::RedirectPort),
-        "session_check" => KeyClass::Known(Field::SessionCheck),
-        "extra_audiences" => KeyClass::Known(Field::ExtraAudiences),
-        "max_session_days" if in_ini => KeyClass::Known(Field::MaxSessionDays),
-        "ca_file" if in_ini => KeyClass::Known(Field::CaFile),
-        "ca_file" => KeyClass::NotHere,
-        _ => KeyClass::Unknown,
+    match KEYS.iter().find(|(name, _, _)| *name == key) {
+        Some((_, field, Allowed::Everywhere)) => KeyClass::Known(*field),
+        Some((_, field, _)) if in_ini => KeyClass::Known(*field),
+        Some((_, _, Allowed::FilesRefusedInLinks)) => KeyClass::NotHere,
+        Some((_, _, Allowed::FilesOnly)) | None => KeyClass::Unknown,
     }
 }
 
@@ -738,20 +760,123 @@ fn host_with_port(url: &Url) -> String {
     }
 }
 
+/// The raw value of each known key, by [`Field`].
 #[derive(Default)]
 struct RawValues<'a> {
-    url: Option<&'a str>,
-    name: Option<&'a str>,
-    issuer: Option<&'a str>,
-    client_id: Option<&'a str>,
-    scope: Option<&'a str>,
-    mfa: Option<&'a str>,
-    flow: Option<&'a str>,
-    redirect_port: Option<&'a str>,
-    session_check: Option<&'a str>,
-    extra_audiences: Option<&'a str>,
-    max_session_days: Option<&'a str>,
-    ca_file: Option<&'a str>,
+    values: [Option<&'a str>; Field::COUNT],
+}
+
+impl<'a> RawValues<'a> {
+    fn get(&self, field: Field) -> Option<&'a str> {
+        self.values[field as usize]
+    }
+
+    /// Sort the pairs into fields: keys given twice and keys not allowed in `ctx` are refused,
+    /// in input order; unknown keys are returned (made printable) to be reported.
+    fn collect(pairs: Vec<(&'a str, &'a str)>, ctx: &Context) -> Result<(RawValues<'a>, Vec<String>), SettingsError> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut unknown: Vec<String> = Vec::new();
+        let mut raw = RawValues::default();
+        for (key, value) in pairs {
+            let key = match ctx {
+                Context::HubsIni { .. } => key.trim().to_lowercase(),
+                Context::Link | Context::WellKnown => key.to_owned(),
+            };
+            if !seen.insert(key.clone()) {
+                return Err(SettingsError::Duplicate { key: printable(&key, 64) });
+            }
+            match classify(&key, ctx) {
+                KeyClass::Known(field) => raw.values[field as usize] = Some(value),
+                KeyClass::NotHere => return Err(SettingsError::NotInLink { key }),
+                KeyClass::Unknown => unknown.push(printable(&key, 64)),
+            }
+        }
+        Ok((raw, unknown))
+    }
+
+    /// Each value through its own validator, in the order url, issuer, client_id, name, scope,
+    /// mfa, flow, redirect_port, session_check, extra_audiences, max_session_days, ca_file; the
+    /// first problem found is returned.
+    fn validate(&self, ctx: &Context) -> Result<HubSettings, SettingsError> {
+        let url_raw = self.get(Field::Url).ok_or(SettingsError::MissingUrl)?;
+        let url = normalize_hub_url(validate_url("url", url_raw, UrlRole::Hub)?);
+        let issuer = issuer_of(self.get(Field::Issuer), url_raw)?;
+        let client_id = self.get(Field::ClientId).map_or(Ok(DEFAULT_CLIENT_ID.to_owned()), validate_client_id)?;
+        let name = match (self.get(Field::Name), ctx) {
+            (Some(v), _) => validate_name(v)?,
+            (None, Context::HubsIni { section_name }) => validate_name(section_name)?,
+            (None, _) => host_with_port(&url),
+        };
+        let scopes = self
+            .get(Field::Scope)
+            .map_or_else(|| Ok(DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect()), validate_scopes)?;
+        let mfa_required = self.get(Field::Mfa).map_or(Ok(false), validate_mfa)?;
+        let flow = self.get(Field::Flow).map_or(Ok(Flow::Browser), validate_flow)?;
+        let redirect_port = self.get(Field::RedirectPort).map(validate_port).transpose()?;
+        let session_check = self.get(Field::SessionCheck).map(|v| validate_session_check(v, &url)).transpose()?;
+        let extra_audiences =
+            self.get(Field::ExtraAudiences).map_or(Ok(Vec::new()), |v| validate_audiences(v, &client_id))?;
+        let max_session_days = self.get(Field::MaxSessionDays).map_or(Ok(DEFAULT_MAX_SESSION_DAYS), |v| {
+            parse_bounded("max_session_days", v, 1, MAX_SESSION_DAYS_LIMIT, "a whole number of days from 1 to 3650")
+        })?;
+        let ca_file = self.get(Field::CaFile).map(|v| validate_path("ca_file", v)).transpose()?;
+        Ok(HubSettings {
+            url,
+            name,
+            issuer,
+            client_id,
+            scopes,
+            mfa_required,
+            flow,
+            redirect_port,
+            session_check,
+            max_session_days,
+            ca_file,
+            extra_audiences,
+        })
+    }
+}
+
+/// `issuer` exactly as given (trimmed), else the hub's `url` as given.
+fn issuer_of(raw: Option<&str>, url_raw: &str) -> Result<String, SettingsError> {
+    match raw {
+        Some(v) => {
+            validate_url("issuer", v, UrlRole::Issuer)?;
+            Ok(v.trim_matches(' ').to_owned())
+        }
+        None => Ok(url_raw.trim_matches(' ').to_owned()),
+    }
+}
+
+fn validate_mfa(v: &str) -> Result<bool, SettingsError> {
+    parse_keyword("mfa", v, &[("required", true)], "`required` (or leave `mfa` out)")
+}
+
+fn validate_flow(v: &str) -> Result<Flow, SettingsError> {
+    parse_keyword("flow", v, &[("browser", Flow::Browser), ("device", Flow::Device)], "`browser` or `device`")
+}
+
+fn validate_port(v: &str) -> Result<u16, SettingsError> {
+    const EXPECTED: &str = "a port number from 1 to 65535";
+    let port = parse_bounded("redirect_port", v, 1, 65535, EXPECTED)?;
+    u16::try_from(port).map_err(|_| SettingsError::BadValue {
+        key: "redirect_port".to_owned(),
+        value_hint: None,
+        expected: EXPECTED,
+    })
+}
+
+/// `session_check`: an address on the hub's own origin (the token never leaves the hub and
+/// its issuer).
+fn validate_session_check(v: &str, hub: &Url) -> Result<Url, SettingsError> {
+    let check = validate_url("session_check", v, UrlRole::SessionCheck)?;
+    if check.origin() != hub.origin() {
+        return Err(SettingsError::OtherOrigin {
+            session_check: check.origin().ascii_serialization(),
+            hub: hub.origin().ascii_serialization(),
+        });
+    }
+    Ok(check)
 }
 
 impl HubSettings {
@@ -808,368 +933,13 @@ impl HubSettings {
         if let Some((key, _)) = pairs.iter().find(|(key, _)| is_secret_key(key)) {
             return Err(SettingsError::SecretParameter { key: printable(key.trim(), 64) });
         }
-
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut unknown: Vec<String> = Vec::new();
-        let mut raw = RawValues::default();
-        for (key, value) in pairs {
-            let key = match ctx {
-                Context::HubsIni { .. } => key.trim().to_lowercase(),
-                Context::Link | Context::WellKnown => key.to_owned(),
-            };
-            if !seen.insert(key.clone()) {
-                return Err(SettingsError::Duplicate { key: printable(&key, 64) });
-            }
-            let field = match classify(&key, &ctx) {
-                KeyClass::Known(field) => field,
-                KeyClass::NotHere => return Err(SettingsError::NotInLink { key }),
-                KeyClass::Unknown => {
-                    unknown.push(printable(&key, 64));
-                    continue;
-                }
-            };
-            let slot = match field {
-                Field::Url => &mut raw.url,
-                Field::Name => &mut raw.name,
-                Field::Issuer => &mut raw.issuer,
-                Field::ClientId => &mut raw.client_id,
-                Field::Scope => &mut raw.scope,
-                Field::Mfa => &mut raw.mfa,
-                Field::Flow => &mut raw.flow,
-                Field::RedirectPort => &mut raw.redirect_port,
-                Field::SessionCheck => &mut raw.session_check,
-                Field::ExtraAudiences => &mut raw.extra_audiences,
-                Field::MaxSessionDays => &mut raw.max_session_days,
-                Field::CaFile => &mut raw.ca_file,
-            };
-            *slot = Some(value);
-        }
-
-        let url_raw = raw.url.ok_or(SettingsError::MissingUrl)?;
-        let url = normalize_hub_url(validate_url("url", url_raw, UrlRole::Hub)?);
-
-        let issuer = match raw.issuer {
-            Some(v) => {
-                validate_url("issuer", v, UrlRole::Issuer)?;
-                v.trim_matches(' ').to_owned()
-            }
-            None => url_raw.trim_matches(' ').to_owned(),
-        };
-
-        let client_id = match raw.client_id {
-            Some(v) => validate_client_id(v)?,
-            None => DEFAULT_CLIENT_ID.to_owned(),
-        };
-
-        let name = match (raw.name, &ctx) {
-            (Some(v), _) => validate_name(v)?,
-            (None, Context::HubsIni { section_name }) => validate_name(section_name)?,
-            (None, _) => host_with_port(&url),
-        };
-
-        let scopes = match raw.scope {
-            Some(v) => validate_scopes(v)?,
-            None => DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
-        };
-
-        let mfa_required = match raw.mfa {
-            Some(v) => parse_keyword("mfa", v, &[("required", true)], "`required` (or leave `mfa` out)")?,
-            None => false,
-        };
-
-        let flow = match raw.flow {
-            Some(v) => parse_keyword(
-                "flow",
-                v,
-                &[("browser", Flow::Browser), ("device", Flow::Device)],
-                "`browser` or `device`",
-            )?,
-            None => Flow::Browser,
-        };
-
-        let redirect_port = match raw.redirect_port {
-            Some(v) => {
-                let port = parse_bounded("redirect_port", v, 1, 65535, "a port number from 1 to 65535")?;
-                Some(u16::try_from(port).map_err(|_| SettingsError::BadValue {
-                    key: "redirect_port".to_owned(),
-                    value_hint: None,
-                    expected: "a port number from 1 to 65535",
-                })?)
-            }
-            None => None,
-        };
-
-        let session_check = match raw.session_check {
-            Some(v) => {
-                let check = validate_url("session_check", v, UrlRole::SessionCheck)?;
-                if check.origin() != url.origin() {
-                    return Err(SettingsError::OtherOrigin {
-                        session_check: check.origin().ascii_serialization(),
-                        hub: url.origin().ascii_serialization(),
-                    });
-                }
-                Some(check)
-            }
-            None => None,
-        };
-
-        let extra_audiences = match raw.extra_audiences {
-            Some(v) => validate_audiences(v, &client_id)?,
-            None => Vec::new(),
-        };
-
-        let max_session_days = match raw.max_session_days {
-            Some(v) => parse_bounded(
-                "max_session_days",
-                v,
-                1,
-                MAX_SESSION_DAYS_LIMIT,
-                "a whole number of days from 1 to 3650",
-            )?,
-            None => DEFAULT_MAX_SESSION_DAYS,
-        };
-
-        let ca_file = match raw.ca_file {
-            Some(v) => Some(validate_path("ca_file", v)?),
-            None => None,
-        };
-
-        let settings = HubSettings {
-            url,
-            name,
-            issuer,
-            client_id,
-            scopes,
-            mfa_required,
-            flow,
-            redirect_port,
-            session_check,
-            max_session_days,
-            ca_file,
-            extra_audiences,
-        };
-        Ok((settings, unknown))
+        let (raw, unknown) = RawValues::collect(pairs, &ctx)?;
+        Ok((raw.validate(&ctx)?, unknown))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ok(pairs: &[(&str, &str)]) -> HubSettings {
-        HubSettings::from_pairs(pairs.iter().copied(), Context::Link).unwrap().0
-    }
-
-    fn err(pairs: &[(&str, &str)], ctx: Context) -> SettingsError {
-        HubSettings::from_pairs(pairs.iter().copied(), ctx).unwrap_err()
-    }
-
-    fn ini(section: &str) -> Context {
-        Context::HubsIni { section_name: section.to_owned() }
-    }
-
-    #[test]
-    fn defaults() {
-        let s = ok(&[("url", "https://hub.example.com")]);
-        assert_eq!(s.url.as_str(), "https://hub.example.com/");
-        assert_eq!(s.name, "hub.example.com");
-        assert_eq!(s.issuer, "https://hub.example.com");
-        assert_eq!(s.client_id, "hublink");
-        assert_eq!(s.scopes, ["openid", "profile", "email", "offline_access"]);
-        assert!(!s.mfa_required);
-        assert_eq!(s.flow, Flow::Browser);
-        assert_eq!(s.redirect_port, None);
-        assert_eq!(s.session_check, None);
-        assert_eq!(s.max_session_days, 30);
-        assert_eq!(s.ca_file, None);
-    }
-
-    #[test]
-    fn issuer_is_kept_byte_for_byte() {
-        let s = ok(&[("url", "https://hub.example.com"), ("issuer", " https://Login.Example.com/realms/corp ")]);
-        assert_eq!(s.issuer, "https://Login.Example.com/realms/corp");
-    }
-
-    #[test]
-    fn scopes_get_openid_and_lose_duplicates() {
-        let s = ok(&[("url", "https://h.example/"), ("scope", "profile  email profile")]);
-        assert_eq!(s.scopes, ["openid", "profile", "email"]);
-        let s = ok(&[("url", "https://h.example/"), ("scope", "email openid")]);
-        assert_eq!(s.scopes, ["email", "openid"]);
-    }
-
-    #[test]
-    fn hubs_ini_context_keys_any_case_and_section_name() {
-        let (s, unknown) = HubSettings::from_pairs(
-            [
-                ("URL", "https://f.example.com/"),
-                ("Max_Session_Days", "7"),
-                ("CA_FILE", "/etc/ssl/x.pem"),
-                ("Colour", "red"),
-            ],
-            ini("Finance Hub"),
-        )
-        .unwrap();
-        assert_eq!(s.name, "Finance Hub");
-        assert_eq!(s.max_session_days, 7);
-        assert_eq!(s.ca_file, Some(PathBuf::from("/etc/ssl/x.pem")));
-        assert_eq!(unknown, ["colour"]);
-    }
-
-    #[test]
-    fn hubs_ini_name_key_wins_over_section() {
-        let (s, _) =
-            HubSettings::from_pairs([("url", "https://f.example.com/"), ("name", "Finance")], ini("fin")).unwrap();
-        assert_eq!(s.name, "Finance");
-    }
-
-    #[test]
-    fn link_context_refuses_ca_file_and_ignores_max_session_days() {
-        assert_eq!(
-            err(&[("url", "https://h.example/"), ("ca_file", "/x.pem")], Context::Link),
-            SettingsError::NotInLink { key: "ca_file".into() }
-        );
-        let (s, unknown) =
-            HubSettings::from_pairs([("url", "https://h.example/"), ("max_session_days", "1")], Context::Link).unwrap();
-        assert_eq!(s.max_session_days, 30);
-        assert_eq!(unknown, ["max_session_days"]);
-    }
-
-    #[test]
-    fn link_keys_are_case_sensitive() {
-        assert_eq!(err(&[("URL", "https://h.example/")], Context::Link), SettingsError::MissingUrl);
-    }
-
-    #[test]
-    fn secrets_refused_everywhere_and_never_echoed() {
-        for ctx in [Context::Link, ini("x"), Context::WellKnown] {
-            let e = err(&[("url", "https://h.example/"), ("Client-Secret", "hunter2")], ctx);
-            assert_eq!(e, SettingsError::SecretParameter { key: "Client-Secret".into() });
-            assert!(!e.to_string().contains("hunter2"));
-        }
-        for key in ["session_token", "db_password", "x_api_key", "PASSWORD", "pwd"] {
-            assert!(is_secret_key(key), "{key}");
-        }
-        for key in ["session_check", "client_id", "redirect_port", "max_session_days", "ca_file", "scope"] {
-            assert!(!is_secret_key(key), "{key}");
-        }
-    }
-
-    #[test]
-    fn max_session_days_bounds() {
-        assert_eq!(
-            err(&[("url", "https://h.example/"), ("max_session_days", "0")], ini("x")),
-            SettingsError::BadValue {
-                key: "max_session_days".into(),
-                value_hint: Some("0".into()),
-                expected: "a whole number of days from 1 to 3650"
-            }
-        );
-        assert!(matches!(
-            err(&[("url", "https://h.example/"), ("max_session_days", "3651")], ini("x")),
-            SettingsError::BadValue { .. }
-        ));
-        let (s, _) =
-            HubSettings::from_pairs([("url", "https://h.example/"), ("max_session_days", "3650")], ini("x")).unwrap();
-        assert_eq!(s.max_session_days, 3650);
-    }
-
-    #[test]
-    fn hub_id_is_stable_and_parses() {
-        let s = ok(&[("url", "https://hub.example.com/")]);
-        let id = s.id();
-        assert_eq!(id.as_str().len(), 16);
-        assert_eq!(HubId::parse(id.as_str()), Ok(id.clone()));
-        assert_eq!(id.to_string().parse::<HubId>(), Ok(id.clone()));
-        let json = serde_json::to_string(&id).unwrap();
-        assert_eq!(json, format!("\"{id}\""));
-        assert_eq!(serde_json::from_str::<HubId>(&json).unwrap(), id);
-        assert!(serde_json::from_str::<HubId>("\"ABCDEF0123456789\"").is_err());
-        assert_eq!(HubId::parse("abc"), Err(HubIdError::WrongLength { len: 3 }));
-        assert_eq!(HubId::parse("0123456789abcdeg"), Err(HubIdError::NotLowercaseHex));
-        // Known value: SHA-256("https://hub.example.com/\nhublink").
-        let mut h = Sha256::new();
-        h.update(b"https://hub.example.com/\nhublink");
-        let full: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(Some(id.as_str()), full.get(..16));
-        // Another client id is another hub.
-        let other = ok(&[("url", "https://hub.example.com/"), ("client_id", "other")]);
-        assert_ne!(other.id(), id);
-    }
-
-    #[test]
-    fn display_host_and_ports() {
-        assert_eq!(ok(&[("url", "https://h.example:8443/x")]).display_host(), "h.example:8443");
-        assert_eq!(ok(&[("url", "https://h.example:443/x")]).display_host(), "h.example");
-        assert_eq!(ok(&[("url", "http://[::1]:8080/")]).display_host(), "[::1]:8080");
-    }
-
-    #[test]
-    fn flow_display_and_serde() {
-        assert_eq!(Flow::Device.to_string(), "device");
-        assert_eq!(Flow::default(), Flow::Browser);
-        assert_eq!(serde_json::to_string(&Flow::Browser).unwrap(), "\"browser\"");
-    }
-
-    #[test]
-    fn every_error_has_a_key_or_none_and_a_next_step() {
-        let e = SettingsError::OtherOrigin { session_check: "https://a".into(), hub: "https://b".into() };
-        assert_eq!(e.key(), Some("session_check"));
-        assert!(!e.next_step().is_empty());
-        assert_eq!(SettingsError::MissingUrl.key(), Some("url"));
-    }
-
-    #[test]
-    fn printable_hides_invisible_and_cuts() {
-        assert_eq!(printable("a\u{202E}b\nc", 10), "a\u{FFFD}b\u{FFFD}c");
-        assert_eq!(printable("abcdef", 3), "abc…");
-    }
-
-    #[test]
-    fn split_scheme_cases() {
-        assert_eq!(split_scheme("https://x"), Some("https"));
-        assert_eq!(split_scheme("localhost:8080/x"), None);
-        assert_eq!(split_scheme("/x:y"), None);
-        assert_eq!(split_scheme("no-colon"), None);
-    }
-
-    #[test]
-    fn bad_values_never_echo_long_or_odd_values() {
-        let e = err(&[("url", "https://h.example/"), ("flow", "eyJhbGciOiJIUzI1NiJ9.payload.sig")], Context::Link);
-        assert_eq!(
-            e,
-            SettingsError::BadValue { key: "flow".into(), value_hint: None, expected: "`browser` or `device`" }
-        );
-        assert!(!e.to_string().contains("eyJ"));
-    }
-}
+mod tests;
 
 #[cfg(test)]
-mod display_tests {
-    use super::*;
-
-    #[test]
-    fn a_look_alike_issuer_is_shown_in_punycode_and_flagged() {
-        let (s, _) = HubSettings::from_pairs(
-            [("url", "https://finance.example.com/"), ("issuer", "https://finance.exаmple.com/realms/corp")],
-            Context::Link,
-        )
-        .unwrap();
-        assert!(!s.host_is_international(), "the hub itself is plain ASCII");
-        assert!(s.any_host_is_international(), "the sign-in address is not");
-        assert!(s.display_issuer().starts_with("https://finance.xn--"), "{}", s.display_issuer());
-        assert_eq!(s.issuer, "https://finance.exаmple.com/realms/corp", "kept exactly for the iss check");
-    }
-
-    #[test]
-    fn secure_endpoints_are_https_or_loopback_http() {
-        let ok = ["https://login.example.com/token", "http://127.0.0.1:9/x", "http://[::1]/x", "http://localhost:1/x"];
-        let bad = ["http://login.example.com/token", "ms-officecmd:open", "file:///etc/passwd", "javascript:alert(1)"];
-        for u in ok {
-            assert!(is_secure_endpoint(&Url::parse(u).unwrap()), "{u}");
-        }
-        for u in bad {
-            assert!(!is_secure_endpoint(&Url::parse(u).unwrap()), "{u}");
-        }
-    }
-}
+mod display_tests;

@@ -26,7 +26,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::http;
-use crate::secret::Secret;
+use crate::secret::{AccessToken, AuthorizationCode, IdToken, RefreshToken, Secret};
 use crate::settings::HubSettings;
 pub use id_token::IdTokenProblem;
 use tokens::{DeviceAnswer, ErrorAnswer, TokenAnswer};
@@ -52,11 +52,30 @@ pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// The tokens of a fresh grant (code, device or refresh).
 #[derive(Debug)]
 pub struct Tokens {
-    pub access_token: Secret,
-    pub refresh_token: Option<Secret>,
-    pub id_token: Option<Secret>,
-    /// When the access token stops working; `None` when the provider did not say.
-    pub expires_at: Option<OffsetDateTime>,
+    pub access_token: AccessToken,
+    pub refresh_token: Option<RefreshToken>,
+    pub id_token: Option<IdToken>,
+    /// How long the access token works; `None` when the provider did not say.
+    pub lifetime: Option<Lifetime>,
+}
+
+/// An access token's lifetime as the provider told it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// `expires_in`: from when it was received (judged by the caller's clock).
+    Lasts(time::Duration),
+    /// The `exp` of an access token that is a JWT.
+    Until(OffsetDateTime),
+}
+
+impl Lifetime {
+    /// When the token stops working, for a token received at `received`.
+    pub fn expires_at(self, received: OffsetDateTime) -> OffsetDateTime {
+        match self {
+            Lifetime::Lasts(d) => received + d,
+            Lifetime::Until(t) => t,
+        }
+    }
 }
 
 /// Who signed in, from a verified ID token.
@@ -222,7 +241,7 @@ impl Idp {
 
     /// Redeem an authorization code (with the PKCE verifier) and verify the ID token against
     /// this sign-in's nonce.
-    pub async fn exchange_code(&self, code: &Secret, pending: PendingAuthorization) -> Result<SignIn> {
+    pub async fn exchange_code(&self, code: &AuthorizationCode, pending: PendingAuthorization) -> Result<SignIn> {
         let form = [
             ("grant_type", "authorization_code"),
             ("code", code.expose()),
@@ -253,7 +272,7 @@ impl Idp {
 
     async fn verify_id_token(
         &self,
-        id_token: &Secret,
+        id_token: &IdToken,
         server_date: Option<OffsetDateTime>,
         nonce: Option<&str>,
     ) -> Result<id_token::VerifiedClaims> {
@@ -274,7 +293,7 @@ impl Idp {
 
     /// Exchange a refresh token. `invalid_grant` (revoked, expired) becomes
     /// [`Error::SignInRequired`]. A new ID token, when sent, must verify (without a nonce).
-    pub async fn refresh(&self, hub_name: &str, refresh_token: &Secret) -> Result<Tokens> {
+    pub async fn refresh(&self, hub_name: &str, refresh_token: &RefreshToken) -> Result<Tokens> {
         let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose()),
@@ -357,15 +376,15 @@ impl Idp {
     }
 
     /// Revoke a token (RFC 7009). `Ok(false)` when the provider offers no revocation.
-    pub async fn revoke(&self, token: &Secret, hint: TokenHint) -> Result<bool> {
+    pub async fn revoke(&self, token: Revocable<'_>) -> Result<bool> {
         let Some(endpoint) = &self.metadata.revocation_endpoint else {
             return Ok(false);
         };
-        let hint = match hint {
-            TokenHint::Access => "access_token",
-            TokenHint::Refresh => "refresh_token",
+        let (token, hint) = match token {
+            Revocable::Access(t) => (t.expose(), "access_token"),
+            Revocable::Refresh(t) => (t.expose(), "refresh_token"),
         };
-        let form = [("token", token.expose()), ("token_type_hint", hint), ("client_id", &self.client_id)];
+        let form = [("token", token), ("token_type_hint", hint), ("client_id", &self.client_id)];
         let answer = post_form(&self.http, endpoint, &form, "the identity provider's revocation endpoint").await?;
         if answer.status.is_success() {
             return Ok(true);
@@ -374,11 +393,11 @@ impl Idp {
     }
 }
 
-/// Which token [`Idp::revoke`] is given.
+/// A token [`Idp::revoke`] can revoke, which also gives its `token_type_hint` (RFC 7009 §2.1).
 #[derive(Debug, Clone, Copy)]
-pub enum TokenHint {
-    Access,
-    Refresh,
+pub enum Revocable<'a> {
+    Access(&'a AccessToken),
+    Refresh(&'a RefreshToken),
 }
 
 /// 32 random bytes, base64url: state, nonce and PKCE verifier (RFC 7636 §4.1: 43 characters).
@@ -389,12 +408,12 @@ fn random_token() -> Secret {
 }
 
 fn tokens_of(answer: TokenAnswer) -> Tokens {
-    let expires_at = answer.access_expires_at(OffsetDateTime::now_utc());
+    let lifetime = answer.lifetime();
     Tokens {
         access_token: answer.access_token,
         refresh_token: answer.refresh_token,
         id_token: answer.id_token,
-        expires_at,
+        lifetime,
     }
 }
 
@@ -455,9 +474,11 @@ impl Answer {
                 error: http::shorten(&e.error),
                 description: e.error_description.as_deref().map(http::shorten),
             },
-            Err(_) if self.status.is_server_error() => {
-                Error::Network { what: self.what.clone(), detail: format!("the server failed (HTTP {})", self.status) }
-            }
+            Err(_) if self.status.is_server_error() => Error::Network {
+                what: self.what.clone(),
+                detail: format!("the server failed (HTTP {})", self.status),
+                source: None,
+            },
             Err(_) => Error::Protocol(format!("{} answered HTTP {} without an OAuth error", self.what, self.status)),
         }
     }
@@ -486,16 +507,16 @@ async fn post_form(client: &reqwest::Client, url: &Url, form: &[(&str, &str)], w
 }
 
 async fn send(request: reqwest::RequestBuilder, url: &Url, what: &str) -> Result<Answer> {
-    let response = request.send().await.map_err(|e| http::classify(&e, what, Some(url)))?;
+    let response = request.send().await.map_err(|e| http::classify(e, what, Some(url)))?;
     let status = response.status();
     let date = response.headers().get("date").and_then(|d| d.to_str().ok()).and_then(crate::doctor::parse_http_date);
     let body = http::read_bounded(response, MAX_ANSWER_BYTES, what, url).await?;
     Ok(Answer { status, date, body, what: what.to_owned() })
 }
 
-/// Ask the hub whether it accepts the session: GET `url` with the bearer token. 2xx accepts;
+/// Does the hub accept this bearer token? GET `url` with it. 2xx accepts;
 /// 401/403 is "server authentication failed" with the server's own reason.
-pub async fn check_session(http_client: &reqwest::Client, url: &Url, access_token: &Secret) -> Result<()> {
+pub async fn bearer_accepted(http_client: &reqwest::Client, url: &Url, access_token: &AccessToken) -> Result<()> {
     let what = "the hub's session check";
     let response = http_client
         .get(url.clone())
@@ -503,7 +524,7 @@ pub async fn check_session(http_client: &reqwest::Client, url: &Url, access_toke
         .header("accept", "application/json, text/plain;q=0.9, */*;q=0.1")
         .send()
         .await
-        .map_err(|e| http::classify(&e, what, Some(url)))?;
+        .map_err(|e| http::classify(e, what, Some(url)))?;
     let status = response.status();
     if status.is_success() {
         return Ok(());

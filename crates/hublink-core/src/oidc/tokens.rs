@@ -11,16 +11,16 @@ use serde::Deserialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::secret::Secret;
+use crate::secret::{AccessToken, IdToken, RefreshToken, Secret};
 
 /// A successful token answer (RFC 6749 §5.1).
 #[derive(Deserialize)]
 pub struct TokenAnswer {
-    pub access_token: Secret,
+    pub access_token: AccessToken,
     #[serde(default)]
-    pub refresh_token: Option<Secret>,
+    pub refresh_token: Option<RefreshToken>,
     #[serde(default)]
-    pub id_token: Option<Secret>,
+    pub id_token: Option<IdToken>,
     /// Seconds; a number or a numeric string.
     #[serde(default, deserialize_with = "lenient_seconds")]
     pub expires_in: Option<i64>,
@@ -36,13 +36,15 @@ impl std::fmt::Debug for TokenAnswer {
 }
 
 impl TokenAnswer {
-    /// When the access token stops working: `expires_in` when sent, else the `exp` of an access
+    /// How long the access token works: `expires_in` when sent, else the `exp` of an access
     /// token that is a JWT (read, not trusted for anything else), else unknown.
-    pub fn access_expires_at(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    pub fn lifetime(&self) -> Option<super::Lifetime> {
         if let Some(s) = self.expires_in.filter(|s| *s > 0) {
-            return Some(now + time::Duration::seconds(s));
+            return Some(super::Lifetime::Lasts(time::Duration::seconds(s)));
         }
-        jwt_exp(self.access_token.expose()).and_then(|exp| OffsetDateTime::from_unix_timestamp(exp).ok())
+        jwt_exp(self.access_token.expose())
+            .and_then(|exp| OffsetDateTime::from_unix_timestamp(exp).ok())
+            .map(super::Lifetime::Until)
     }
 }
 
@@ -99,11 +101,11 @@ mod tests {
     fn expires_in_as_number_string_or_missing() {
         let now = OffsetDateTime::UNIX_EPOCH;
         let a: TokenAnswer = serde_json::from_str(r#"{"access_token":"a","expires_in":"3599"}"#).unwrap();
-        assert_eq!(a.access_expires_at(now), Some(now + time::Duration::seconds(3599)));
+        assert_eq!(a.lifetime().map(|l| l.expires_at(now)), Some(now + time::Duration::seconds(3599)));
         let a: TokenAnswer = serde_json::from_str(r#"{"access_token":"a","expires_in":3600.0}"#).unwrap();
         assert_eq!(a.expires_in, Some(3600));
         let a: TokenAnswer = serde_json::from_str(r#"{"access_token":"a","expires_in":"soon"}"#).unwrap();
-        assert_eq!(a.access_expires_at(now), None, "unreadable is unknown, not a refusal");
+        assert_eq!(a.lifetime(), None, "unreadable is unknown, not a refusal");
         assert!(serde_json::from_str::<TokenAnswer>(r#"{"expires_in":1}"#).is_err(), "no access token");
     }
 
@@ -112,13 +114,16 @@ mod tests {
         use base64::Engine;
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"exp":1700000000}"#);
         let a = TokenAnswer {
-            access_token: Secret::new(format!("eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln")),
+            access_token: AccessToken::new(format!("eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln")),
             refresh_token: None,
             id_token: None,
             expires_in: None,
             refresh_expires_in: None,
         };
-        assert_eq!(a.access_expires_at(OffsetDateTime::UNIX_EPOCH).map(|t| t.unix_timestamp()), Some(1_700_000_000));
+        assert_eq!(
+            a.lifetime().map(|l| l.expires_at(OffsetDateTime::UNIX_EPOCH).unix_timestamp()),
+            Some(1_700_000_000)
+        );
         assert_eq!(jwt_exp("opaque-token"), None);
     }
 

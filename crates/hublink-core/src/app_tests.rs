@@ -1,0 +1,101 @@
+//! The facade's own rules, with an in-memory store and no network.
+
+use time::OffsetDateTime;
+
+use super::*;
+use crate::catalog::Source;
+use crate::error::Error;
+use crate::session::StoredSession;
+use crate::sessions::SessionKeeper;
+use crate::settings::{Context, HubSettings};
+use crate::store::{Chunked, MemoryEntries};
+
+struct NoBrowser;
+impl Browser for NoBrowser {
+    fn open(&self, _: &Url) -> std::result::Result<(), crate::browser::BrowserError> {
+        Err(crate::browser::BrowserError("no browser in unit tests".into()))
+    }
+}
+
+fn app(dir: &std::path::Path) -> Hublink {
+    Hublink::new(Parts {
+        paths: Paths::at(dir),
+        store: Arc::new(Chunked::new(MemoryEntries::default())),
+        browser: Arc::new(NoBrowser),
+        ini_dirs: vec![],
+        insecure_storage_allowed: false,
+        clock: Arc::new(crate::clock::SystemClock),
+    })
+}
+
+fn keeper(app: &Hublink) -> SessionKeeper {
+    SessionKeeper::new(app.parts.clone())
+}
+
+fn hub(max_days: &str) -> Hub {
+    let (settings, _) = HubSettings::from_pairs(
+        [("url", "https://hub.example.com/"), ("max_session_days", max_days)],
+        Context::HubsIni { section_name: "Finance".into() },
+    )
+    .unwrap();
+    Hub { id: settings.id(), settings, source: Source::Link, hidden: false }
+}
+
+fn session(hub: &Hub, signed_in_days_ago: i64) -> StoredSession {
+    let now = OffsetDateTime::now_utc();
+    StoredSession {
+        access_token: AccessToken::new("access-1"),
+        refresh_token: Some(crate::secret::RefreshToken::new("refresh-1")),
+        id_token: None,
+        expires_at: Some(now + time::Duration::hours(1)),
+        obtained_at: Some(now),
+        signed_in_at: now - time::Duration::days(signed_in_days_ago),
+        user: "alice".into(),
+        issuer: hub.settings.issuer.clone(),
+        client_id: hub.settings.client_id.clone(),
+    }
+}
+
+#[tokio::test]
+async fn a_valid_session_gives_its_token_without_any_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, hub) = (app(dir.path()), hub("30"));
+    keeper(&app).save(&hub, &session(&hub, 2)).await.unwrap();
+    assert_eq!(app.access_token(&hub).await.unwrap().expose(), "access-1");
+}
+
+#[tokio::test]
+async fn max_session_days_forces_an_interactive_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, hub) = (app(dir.path()), hub("7"));
+    keeper(&app).save(&hub, &session(&hub, 8)).await.unwrap();
+    let Err(Error::SignInRequired { reason, .. }) = app.access_token(&hub).await else {
+        panic!("an 8-day-old session must not be used when the hub allows 7 days")
+    };
+    assert!(reason.contains("every 7 days"), "{reason}");
+    // Nothing was deleted: the session is still there for a later, valid policy.
+    assert!(keeper(&app).load(&hub).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn changed_hub_settings_need_a_new_sign_in_and_no_session_is_sign_in_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, hub) = (app(dir.path()), hub("30"));
+    assert!(matches!(app.access_token(&hub).await, Err(Error::SignInRequired { .. })));
+    let mut s = session(&hub, 1);
+    s.issuer = "https://old-login.example.com".into();
+    keeper(&app).save(&hub, &s).await.unwrap();
+    let Err(Error::SignInRequired { reason, .. }) = app.access_token(&hub).await else { panic!() };
+    assert!(reason.contains("settings changed"), "{reason}");
+}
+
+#[tokio::test]
+async fn adding_the_same_hub_twice_is_one_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let first = app.prepare_add("hublink://add?url=https://Hub.Example.com:443&name=Hub").await.unwrap();
+    let second = app.prepare_add("hublink://add?url=https://hub.example.com/&name=Other%20name").await.unwrap();
+    assert!(!app.add(&first).unwrap().already_present);
+    assert!(app.add(&second).unwrap().already_present);
+    assert_eq!(app.catalog().unwrap().hubs.len(), 1);
+}

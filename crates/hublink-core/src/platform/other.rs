@@ -1,0 +1,19 @@
+//! Other Unix systems: the Linux layout.
+
+use std::path::PathBuf;
+
+/// The machine-wide hubs.ini folder.
+pub fn machine_hubs_dir() -> PathBuf {
+    PathBuf::from("/etc/hublink")
+}
+
+/// The per-user configuration folder Hublink's state lives under (`$XDG_CONFIG_HOME`, else
+/// `~/.config`).
+pub fn config_home() -> Option<PathBuf> {
+    dirs::config_dir()
+}
+
+/// The user's documents folder (`XDG_DOCUMENTS_DIR`), under which `Hublink/Hubs` is looked for.
+pub fn documents() -> Option<PathBuf> {
+    dirs::document_dir()
+}

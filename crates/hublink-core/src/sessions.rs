@@ -1,0 +1,222 @@
+//! The session keeper: the one place that knows how a hub's session is kept. It alone reads a
+//! session from the secret store, judges whether it may still be used, refreshes it under the
+//! hub's cross-process lock, stores a new one, forgets one — and keeps the registry's record of
+//! each (never a secret) in step.
+//!
+//! The rule for refreshing: hold the hub's lock across read → refresh → save, and re-read after
+//! taking it, so any number of processes restoring the same hub make exactly one refresh.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::app::Parts;
+use crate::catalog::Hub;
+use crate::error::{Error, Result};
+use crate::fsutil::FileLock;
+use crate::http;
+use crate::oidc::Idp;
+use crate::registry::{Registry, SessionRecord};
+use crate::session::{SessionState, StoredSession};
+use crate::sign_in::{Credentials, NewSession, SignedIn};
+use crate::store::SecretStore;
+
+/// How long a second process waits for another one's refresh of the same hub.
+const SESSION_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// See the module documentation. Cheap to clone.
+#[derive(Clone)]
+pub struct SessionKeeper {
+    parts: Arc<Parts>,
+}
+
+impl SessionKeeper {
+    pub fn new(parts: Arc<Parts>) -> SessionKeeper {
+        SessionKeeper { parts }
+    }
+
+    fn registry(&self) -> Registry {
+        Registry::new(&self.parts.paths)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.parts.clock.now()
+    }
+
+    /// The hub's cross-process session lock: sign-in, refresh and sign-out all take it.
+    pub async fn lock(&self, hub: &Hub) -> Result<FileLock> {
+        FileLock::acquire(&self.parts.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await
+    }
+
+    /// A secret-store call on a blocking thread (keyring backends block, and bound themselves).
+    async fn store_call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let parts = self.parts.clone();
+        tokio::task::spawn_blocking(move || f(&*parts.store))
+            .await
+            .map_err(|e| Error::TaskFailed { what: "the secure-storage call", detail: e.to_string() })?
+    }
+
+    /// Prove a session could be kept (a write, not a read), before the user signs in.
+    pub async fn check_writable(&self) -> Result<()> {
+        self.store_call(|s| s.check_writable()).await
+    }
+
+    /// The stored session, if any. One that no longer parses reads as none (a new sign-in
+    /// replaces it).
+    pub async fn load(&self, hub: &Hub) -> Result<Option<StoredSession>> {
+        let key = hub.id.to_string();
+        let secret = self.store_call(move |s| s.get(&key)).await?;
+        Ok(secret.and_then(|s| {
+            let parsed = StoredSession::from_secret(&s);
+            if parsed.is_none() {
+                tracing::warn!(hub = %hub.settings.name, "the stored session cannot be read; a new sign-in will replace it");
+            }
+            parsed
+        }))
+    }
+
+    pub(crate) async fn save(&self, hub: &Hub, session: &StoredSession) -> Result<()> {
+        let (key, value) = (hub.id.to_string(), session.to_secret());
+        self.store_call(move |s| s.set(&key, &value)).await
+    }
+
+    /// The stored session if it may still be used without an interactive sign-in: it exists,
+    /// belongs to the hub's current issuer and client, and is younger than `max_session_days`.
+    pub async fn usable(&self, hub: &Hub) -> Result<StoredSession> {
+        let sign_in_required = |reason: String| Error::SignInRequired { hub: hub.settings.name.clone(), reason };
+        let Some(session) = self.load(hub).await? else {
+            return Err(sign_in_required("there is no session on this computer".into()));
+        };
+        if session.issuer != hub.settings.issuer || session.client_id != hub.settings.client_id {
+            return Err(sign_in_required("the hub's sign-in settings changed since you signed in".into()));
+        }
+        let max = time::Duration::days(i64::from(hub.settings.max_session_days));
+        if self.now() - session.signed_in_at > max {
+            return Err(sign_in_required(format!(
+                "this hub asks you to sign in again every {} days; you last signed in on {}",
+                hub.settings.max_session_days,
+                session.signed_in_at.date()
+            )));
+        }
+        Ok(session)
+    }
+
+    /// The session with an access token that is good for a while: refreshed (once across
+    /// processes, see the module rule) when it is (nearly) expired, or when `force` says the
+    /// hub refused it. `idp` is discovered when not given.
+    pub async fn fresh(
+        &self,
+        hub: &Hub,
+        idp: Option<&Idp>,
+        session: StoredSession,
+        force: bool,
+    ) -> Result<StoredSession> {
+        if !force && !session.needs_refresh(self.now()) {
+            return Ok(session);
+        }
+        let _lock = self.lock(hub).await?;
+        let mut current = self.usable(hub).await?;
+        if current.obtained_at != session.obtained_at {
+            tracing::debug!(hub = %hub.settings.name, "another process refreshed the session meanwhile");
+            return Ok(current);
+        }
+        let Some(refresh_token) = current.refresh_token.clone() else {
+            return Err(Error::SignInRequired {
+                hub: hub.settings.name.clone(),
+                reason: "the session expired and the identity provider gave no refresh token".into(),
+            });
+        };
+        let discovered;
+        let idp = match idp {
+            Some(i) => i,
+            None => {
+                discovered = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
+                &discovered
+            }
+        };
+        let tokens = idp.refresh(&hub.settings.name, &refresh_token).await?;
+        current.access_token = tokens.access_token;
+        current.refresh_token = tokens.refresh_token.or(current.refresh_token);
+        current.id_token = tokens.id_token.or(current.id_token);
+        let now = self.now();
+        current.expires_at = tokens.lifetime.map(|l| l.expires_at(now));
+        current.obtained_at = Some(now);
+        self.save(hub, &current).await?;
+        let expires_at = current.expires_at;
+        self.registry().update(|d| {
+            let record = d.sessions.entry(hub.id.clone()).or_default();
+            record.expires_at = expires_at;
+            record.sign_in_required = None;
+        })?;
+        tracing::info!(hub = %hub.settings.name, "session refreshed");
+        Ok(current)
+    }
+
+    /// Keep a new sign-in, under the hub's session lock so no refresh or sign-out of another
+    /// process interleaves with it. `issuer` is the hub's issuer as its settings name it.
+    pub async fn keep_new(&self, hub: &Hub, new: NewSession) -> Result<SignedIn> {
+        let _lock = self.lock(hub).await?;
+        let now = self.now();
+        let NewSession { credentials: Credentials::Oidc(tokens), user } = new;
+        let session = StoredSession {
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            id_token: tokens.id_token,
+            expires_at: tokens.lifetime.map(|l| l.expires_at(now)),
+            obtained_at: Some(now),
+            signed_in_at: now,
+            user: user.clone(),
+            issuer: hub.settings.issuer.clone(),
+            client_id: hub.settings.client_id.clone(),
+        };
+        self.save(hub, &session).await?;
+        let record = SessionRecord {
+            user: Some(user.clone()),
+            signed_in_at: Some(now),
+            expires_at: session.expires_at,
+            sign_in_required: None,
+        };
+        self.registry().update(|d| {
+            d.sessions.insert(hub.id.clone(), record);
+        })?;
+        Ok(SignedIn { user, expires_at: session.expires_at, renewable: session.refresh_token.is_some(), now })
+    }
+
+    /// Delete the session from the secret store and its record from the registry.
+    pub async fn forget(&self, hub: &Hub) -> Result<()> {
+        let key = hub.id.to_string();
+        self.store_call(move |s| s.delete(&key)).await?;
+        self.registry().update(|d| {
+            d.sessions.remove(&hub.id);
+        })?;
+        Ok(())
+    }
+
+    /// What was last known of the hub's session (the registry; no keyring, no network).
+    pub fn last_known(&self, hub: &Hub) -> SessionRecord {
+        self.registry().load().ok().and_then(|(d, _)| d.sessions.get(&hub.id).cloned()).unwrap_or_default()
+    }
+
+    /// Remember what a check found, for `list` and the next start. Best effort: a registry
+    /// that cannot be written does not change what the check found.
+    pub fn remember(&self, hub: &Hub, state: &SessionState) {
+        let (needs_sign_in, expires_at) = match state {
+            SessionState::SignedIn { expires_at, .. } => (None, *expires_at),
+            SessionState::SignInRequired { reason, .. } => (Some(reason.clone()), None),
+            _ => return,
+        };
+        let remembered = self.registry().update(|d| {
+            if let Some(record) = d.sessions.get_mut(&hub.id) {
+                record.expires_at = expires_at.or(record.expires_at);
+                record.sign_in_required = needs_sign_in;
+            }
+        });
+        if let Err(e) = remembered {
+            tracing::warn!(hub = %hub.settings.name, error = %e, "could not remember the session state");
+        }
+    }
+}

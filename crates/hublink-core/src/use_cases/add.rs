@@ -1,0 +1,124 @@
+//! Adding a hub: from what the user pasted to a proposal they confirm, then to the registry.
+
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::app::Parts;
+use crate::catalog::{Hub, Source};
+use crate::error::{Error, Result};
+use crate::http;
+use crate::link::{AuthLink, UserInput};
+use crate::registry::{LinkRecord, Registry};
+use crate::settings::{Context, HubId, HubSettings};
+
+/// The most read of a hub's `/.well-known/hublink.json`.
+const MAX_PUBLISHED_SETTINGS_BYTES: usize = 64 * 1024;
+
+/// A hub about to be added, for the user to confirm.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub settings: HubSettings,
+    /// Parameters the link carried that Hublink does not know (reported, never acted on).
+    pub ignored: Vec<String>,
+    pub origin: ProposalOrigin,
+}
+
+impl Proposal {
+    /// The identity the hub will have once added.
+    pub fn hub_id(&self) -> HubId {
+        self.settings.id()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProposalOrigin {
+    /// An authentication link.
+    Link,
+    /// A hub address whose `/.well-known/hublink.json` described it.
+    PublishedByHub(Url),
+    /// A hub address that publishes nothing: it is taken as its own issuer.
+    AddressAsIssuer(Url),
+}
+
+#[derive(Debug, Clone)]
+pub struct AddOutcome {
+    pub hub: Hub,
+    /// The same hub (same URL and client) was already there; nothing changed.
+    pub already_present: bool,
+}
+
+/// Turn what the user pasted into a hub to confirm: an authentication link as it is, or a hub
+/// address via its published `/.well-known/hublink.json` (else the address is its own issuer).
+/// Nothing is added here.
+pub struct PrepareAdd;
+
+impl PrepareAdd {
+    pub async fn run(&self, input: &str) -> Result<Proposal> {
+        match crate::link::parse_user_input(input)? {
+            UserInput::Link(AuthLink { settings, ignored }) => {
+                Ok(Proposal { settings, ignored, origin: ProposalOrigin::Link })
+            }
+            UserInput::HubAddress(address) => retrieve_from_hub(address).await,
+        }
+    }
+}
+
+async fn retrieve_from_hub(address: Url) -> Result<Proposal> {
+    let well_known = address
+        .join("/.well-known/hublink.json")
+        .map_err(|e| Error::BadAddress { what: "the hub's published settings", detail: e.to_string() })?;
+    let what = "the hub's published settings";
+    let response = http::plain_client()?
+        .get(well_known.clone())
+        .header("accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| http::classify(e, what, Some(&well_known)))?;
+    let is_json = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+    // A hub that answers every path with its web page publishes nothing: not an error.
+    if response.status().is_success() && is_json {
+        let body = http::read_bounded(response, MAX_PUBLISHED_SETTINGS_BYTES, what, &well_known).await?;
+        let json: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|_| Error::Protocol(format!("{well_known} is not valid JSON")))?;
+        let (settings, ignored) = HubSettings::from_well_known_json(&address, &json)?;
+        return Ok(Proposal { settings, ignored, origin: ProposalOrigin::PublishedByHub(well_known) });
+    }
+    let (settings, ignored) = HubSettings::from_pairs([("url", address.as_str())], Context::Link)?;
+    Ok(Proposal { settings, ignored, origin: ProposalOrigin::AddressAsIssuer(address) })
+}
+
+/// Add a confirmed hub. The same hub (normalized URL + client) is only ever there once; a hub
+/// an administrator provides wins over the same hub from a link.
+pub struct Add {
+    parts: Arc<Parts>,
+}
+
+impl Add {
+    pub fn new(parts: &Arc<Parts>) -> Add {
+        Add { parts: parts.clone() }
+    }
+
+    pub fn run(&self, proposal: &Proposal, existing: &[Hub]) -> Result<AddOutcome> {
+        let settings = &proposal.settings;
+        let id = settings.id();
+        if let Some(hub) = existing.iter().find(|h| h.id == id) {
+            return Ok(AddOutcome { hub: hub.clone(), already_present: true });
+        }
+        let link = AuthLink::generate(settings);
+        let added_at = self.parts.clock.now();
+        let (added, _) = Registry::new(&self.parts.paths).update(|data| {
+            if data.hubs.iter().any(|r| r.id == id) {
+                return false;
+            }
+            data.hubs.push(LinkRecord { id: id.clone(), link, added_at });
+            true
+        })?;
+        let hub = Hub { id, settings: settings.clone(), source: Source::Link, hidden: false };
+        Ok(AddOutcome { hub, already_present: !added })
+    }
+}

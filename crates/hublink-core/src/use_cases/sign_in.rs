@@ -1,0 +1,40 @@
+//! Signing in interactively.
+
+use std::sync::Arc;
+
+use crate::app::Parts;
+use crate::catalog::Hub;
+use crate::error::Result;
+use crate::http;
+use crate::oidc::Idp;
+use crate::sessions::SessionKeeper;
+use crate::sign_in::{Acceptor, LoginOptions, ProgressFn, SignInContext, SignInMethod, SignedIn};
+
+/// Sign in with the hub's method (browser code + PKCE, or the device grant): prove first that a
+/// session could be kept (a keyring write — before the user types a password), verify what the
+/// identity provider answers, ask the hub whether it accepts the session, and only then store
+/// it. A failure or cancellation stores nothing.
+pub struct SignIn {
+    parts: Arc<Parts>,
+    keeper: SessionKeeper,
+}
+
+impl SignIn {
+    pub fn new(parts: &Arc<Parts>) -> SignIn {
+        SignIn { parts: parts.clone(), keeper: SessionKeeper::new(parts.clone()) }
+    }
+
+    pub async fn run(&self, hub: &Hub, options: LoginOptions, progress: &ProgressFn<'_>) -> Result<SignedIn> {
+        self.keeper.check_writable().await?;
+        let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
+        let ctx = SignInContext {
+            hub,
+            idp: &idp,
+            browser: &*self.parts.browser,
+            options,
+            progress,
+            acceptor: Acceptor { hub, idp: &idp, keeper: &self.keeper },
+        };
+        SignInMethod::choose(hub, &options).run(&ctx).await
+    }
+}
