@@ -55,6 +55,7 @@ pub async fn list_hubs(state: State<'_, AppState>) -> Result<HubsView> {
         warnings: catalog.warnings.clone(),
         storage_warning: state.hublink.storage_warning(),
         hubs_dirs: state.hublink.ini_dirs().iter().map(|d| d.display().to_string()).collect(),
+        policy: state.hublink.policy().into(),
     })
 }
 

@@ -96,6 +96,29 @@ pub struct HubsView {
     pub warnings: Vec<String>,
     pub storage_warning: Option<String>,
     pub hubs_dirs: Vec<String>,
+    /// The organisation's policy, as far as the page must follow it.
+    pub policy: PolicyView,
+}
+
+/// What the page shows and hides because of the organisation's policy.
+#[derive(Serialize)]
+pub struct PolicyView {
+    /// "Managed by your organization".
+    pub managed: bool,
+    /// `AllowUserHubs`: false hides "Add authentication link" and refuses pasted links.
+    pub allow_user_hubs: bool,
+    /// `RequireSignedLinks`: only links signed by the organisation are accepted.
+    pub require_signed_links: bool,
+}
+
+impl From<&hublink_core::policy::Policy> for PolicyView {
+    fn from(p: &hublink_core::policy::Policy) -> Self {
+        PolicyView {
+            managed: p.is_managed(),
+            allow_user_hubs: p.allow_user_hubs != Some(false),
+            require_signed_links: p.require_signed_links == Some(true),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -140,6 +163,10 @@ pub struct ProposalView {
     pub ignored: Vec<String>,
     pub already_present: bool,
     pub received_from: &'static str,
+    /// The link carries a good signature by the organisation: "Issued by your organization".
+    pub issued_by_organization: bool,
+    /// The link carries a signature that does not verify (why), shown as a warning.
+    pub signature_problem: Option<String>,
 }
 
 impl ProposalView {
@@ -167,6 +194,11 @@ impl ProposalView {
             ignored: p.ignored.clone(),
             already_present,
             received_from,
+            issued_by_organization: p.signature.is_verified(),
+            signature_problem: match &p.signature {
+                hublink_core::link_signing::LinkSignature::Invalid { reason } => Some(reason.clone()),
+                _ => None,
+            },
         }
     }
 }

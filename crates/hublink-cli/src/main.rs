@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use hublink_core::link::AuthLink;
+use hublink_core::link_signing::{self, LinkSignature};
 use hublink_core::settings::{Context, HubSettings};
 use hublink_core::{
     AddOutcome, Error, ExitCode, Hublink, LoginOptions, Progress, Proposal, ProposalOrigin, SessionState,
@@ -66,8 +67,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Administrators: print an authentication link
-    Link(LinkArgs),
+    /// Administrators: print (and sign) an authentication link; `link keygen DIR` makes a signing key
+    Link(Box<LinkArgs>),
+    /// The organization's policy in force on this computer, and where each rule came from
+    Policy {
+        #[arg(long)]
+        json: bool,
+    },
     /// Administrators: hubs.ini files
     Hubs {
         #[command(subcommand)]
@@ -76,9 +82,12 @@ enum Command {
 }
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 struct LinkArgs {
-    #[arg(long)]
-    url: String,
+    #[command(subcommand)]
+    command: Option<LinkCommand>,
+    #[arg(long, required = true)]
+    url: Option<String>,
     #[arg(long)]
     name: Option<String>,
     #[arg(long)]
@@ -99,6 +108,16 @@ struct LinkArgs {
     /// Audiences besides the client id that the identity provider's ID tokens carry (comma-separated)
     #[arg(long)]
     extra_audiences: Option<String>,
+    /// Sign the link with this Ed25519 private key (from `hublink link keygen`)
+    #[arg(long, value_name = "KEY_FILE")]
+    sign: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum LinkCommand {
+    /// Make an Ed25519 key pair for signing links: DIR/hublink-link-signing.key (private, keep
+    /// it safe) and DIR/hublink-link-signing.pub (for the policy's LinkSigningKeys)
+    Keygen { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -137,7 +156,14 @@ fn report(e: &Error) -> std::process::ExitCode {
 async fn run(command: Command) -> Result<ExitCode, Error> {
     // Commands that need no state.
     match &command {
-        Command::Link(args) => return link(args),
+        Command::Link(args) => {
+            return match &args.command {
+                Some(LinkCommand::Keygen { dir }) => link_keygen(dir),
+                None => link(args),
+            };
+        }
+        // Without the rest of Hublink, so that a broken policy can be shown too.
+        Command::Policy { json } => return policy(*json),
         Command::Hubs { command: HubsCommand::Check { path } } => return hubs_check(path.as_deref()),
         _ => {}
     }
@@ -168,7 +194,7 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::Ok)
         }
         Command::Doctor { target, json } => doctor(&app, &target, json).await,
-        Command::Link(_) | Command::Hubs { .. } => unreachable!("handled above"),
+        Command::Link(_) | Command::Hubs { .. } | Command::Policy { .. } => unreachable!("handled above"),
     }
 }
 
@@ -231,6 +257,11 @@ fn describe_proposal(p: &Proposal) -> String {
                     .to_owned(),
         }
     );
+    out += &match &p.signature {
+        LinkSignature::Verified { key } => format!("  Issued by: your organization (signed, key {key})\n"),
+        LinkSignature::Invalid { reason } => format!("  Signature: NOT VALID — {reason}\n"),
+        LinkSignature::Unsigned => String::new(),
+    };
     if !p.ignored.is_empty() {
         out += &format!("  Ignored:  unknown parameters {} (not acted on)\n", p.ignored.join(", "));
     }
@@ -330,7 +361,8 @@ async fn doctor(app: &Hublink, target: &str, json: bool) -> Result<ExitCode, Err
 }
 
 fn link(args: &LinkArgs) -> Result<ExitCode, Error> {
-    let mut pairs: Vec<(&str, &str)> = vec![("url", &args.url)];
+    let url = args.url.as_deref().unwrap_or_default();
+    let mut pairs: Vec<(&str, &str)> = vec![("url", url)];
     let optional = [
         ("name", &args.name),
         ("issuer", &args.issuer),
@@ -346,7 +378,67 @@ fn link(args: &LinkArgs) -> Result<ExitCode, Error> {
         pairs.push(("mfa", "required"));
     }
     let (settings, _) = HubSettings::from_pairs(pairs, Context::Link)?;
-    println!("{}", AuthLink::generate(&settings));
+    match &args.sign {
+        None => println!("{}", AuthLink::generate(&settings)),
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let pem = hublink_core::Secret::new(String::from_utf8_lossy(&bytes).into_owned());
+            let key = link_signing::read_private_key(pem.expose())
+                .map_err(|e| Error::SigningKey { path: path.clone(), problem: e })?;
+            println!("{}", link_signing::sign(&settings, &key));
+        }
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn link_keygen(dir: &std::path::Path) -> Result<ExitCode, Error> {
+    let key = link_signing::generate_key();
+    let private = dir.join("hublink-link-signing.key");
+    let public = dir.join("hublink-link-signing.pub");
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    // create_new: an existing key is never overwritten; 0600: the private key is the user's alone.
+    write_new(&private, link_signing::private_key_pem(&key).expose().as_bytes(), 0o600)?;
+    let public_text = link_signing::public_key_text(&key.verifying_key());
+    write_new(&public, format!("{public_text}\n").as_bytes(), 0o644)?;
+    println!("Private key (keep it safe; sign with `hublink link … --sign {}`)", private.display());
+    println!("Public key, for the policy's LinkSigningKeys: {public_text}");
+    println!("  (also in {})", public.display());
+    Ok(ExitCode::Ok)
+}
+
+fn write_new(path: &std::path::Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path).map_err(|e| Error::io(path, e))?;
+    file.write_all(bytes).map_err(|e| Error::io(path, e))
+}
+
+fn policy(json: bool) -> Result<ExitCode, Error> {
+    let policy =
+        hublink_core::platform::load_policy().map_err(|(origin, problem)| Error::PolicyUnusable { origin, problem })?;
+    let report = policy.report();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        return Ok(ExitCode::Ok);
+    }
+    match &report.origin {
+        Some(origin) => println!("Managed by your organization ({origin})"),
+        None => println!("No organization policy on this computer: the defaults apply."),
+    }
+    for rule in &report.rules {
+        let value = match &rule.value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        println!("  {:<22} {:<40} {}", rule.rule, value, rule.source);
+    }
     Ok(ExitCode::Ok)
 }
 

@@ -99,6 +99,7 @@ fn catalog_at_start_up(dir: &std::path::Path) {
         ini_dirs: vec![ini_dir.clone()],
         insecure_storage_allowed: false,
         clock: std::sync::Arc::new(hublink_core::clock::SystemClock),
+        policy: std::sync::Arc::default(),
     });
     let ids: Vec<HubId> = app.catalog().expect("catalog").hubs.iter().map(|h| h.id.clone()).collect();
     let registry = Registry::new(&paths);

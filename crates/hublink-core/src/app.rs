@@ -12,6 +12,7 @@ use crate::catalog::{self, Catalog, CatalogCache, Hub};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
 use crate::paths::Paths;
+use crate::policy::Policy;
 use crate::registry::Registry;
 use crate::secret::AccessToken;
 use crate::session::SessionState;
@@ -34,13 +35,17 @@ pub struct Parts {
     pub insecure_storage_allowed: bool,
     /// Judges session lifetimes (see [`crate::clock`]).
     pub clock: Arc<dyn Clock>,
+    /// The organisation's rules (see [`crate::policy`]); the default when none is set.
+    pub policy: Arc<Policy>,
 }
 
 impl Parts {
     /// The one place production parts are chosen.
     pub fn from_env() -> Result<Parts> {
+        let policy = crate::platform::load_policy()
+            .map_err(|(origin, problem)| crate::Error::PolicyUnusable { origin, problem })?;
         let paths = Paths::from_env()?;
-        let insecure = std::env::var("HUBLINK_INSECURE_STORAGE").is_ok_and(|v| v == "1");
+        let insecure = insecure_storage_requested() && policy.allows_insecure_storage();
         Ok(Parts {
             store: Arc::new(SystemStore::new(
                 crate::store::service_name(paths.custom_home.then_some(paths.home.as_path())),
@@ -51,9 +56,14 @@ impl Parts {
             ini_dirs: catalog::hubs_ini_dirs(),
             insecure_storage_allowed: insecure,
             clock: Arc::new(SystemClock),
+            policy: Arc::new(policy),
             paths,
         })
     }
+}
+
+fn insecure_storage_requested() -> bool {
+    std::env::var("HUBLINK_INSECURE_STORAGE").is_ok_and(|v| v == "1")
 }
 
 /// See the module documentation. Cheap to clone; clones share the catalog cache.
@@ -81,20 +91,29 @@ impl Hublink {
         &self.parts.ini_dirs
     }
 
-    /// A warning every command shows while plain-file storage is allowed.
+    /// A warning every command shows while plain-file storage is allowed — or asked for and
+    /// refused by the organisation.
     pub fn storage_warning(&self) -> Option<String> {
-        self.parts.insecure_storage_allowed.then(|| {
-            format!(
+        if self.parts.insecure_storage_allowed {
+            return Some(format!(
                 "HUBLINK_INSECURE_STORAGE=1: if no keyring is available, sessions are stored in plain files under {}",
                 self.parts.paths.insecure_secrets().display()
-            )
+            ));
+        }
+        (insecure_storage_requested() && !self.parts.policy.allows_insecure_storage()).then(|| {
+            "HUBLINK_INSECURE_STORAGE=1 is ignored: your organization's policy (`AllowInsecureStorage`) allows sessions only in the system keyring".to_owned()
         })
+    }
+
+    /// The organisation's policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.parts.policy
     }
 
     /// Every hub: hubs.ini (admin) and link-added, with problems, warnings and what was last
     /// known of each session. Parsed once, revalidated on every call ([`CatalogCache`]).
     pub fn catalog(&self) -> Result<Catalog> {
-        self.catalog.catalog(&self.parts.ini_dirs, &Registry::new(&self.parts.paths))
+        self.catalog.catalog(&self.parts.ini_dirs, &Registry::new(&self.parts.paths), &self.parts.policy)
     }
 
     /// The hub with this identity.
@@ -104,7 +123,7 @@ impl Hublink {
 
     /// See [`PrepareAdd`].
     pub async fn prepare_add(&self, input: &str) -> Result<Proposal> {
-        PrepareAdd.run(input).await
+        PrepareAdd::new(&self.parts).run(input).await
     }
 
     /// See [`Add`].

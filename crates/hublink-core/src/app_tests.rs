@@ -25,6 +25,7 @@ fn app(dir: &std::path::Path) -> Hublink {
         ini_dirs: vec![],
         insecure_storage_allowed: false,
         clock: Arc::new(crate::clock::SystemClock),
+        policy: Arc::default(),
     })
 }
 

@@ -72,7 +72,13 @@ pub struct CatalogCache {
 }
 
 impl CatalogCache {
-    pub fn catalog(&self, ini_dirs: &[PathBuf], registry: &Registry) -> Result<Catalog> {
+    /// The catalog, with the organisation's `policy` applied to every hub's settings.
+    pub fn catalog(
+        &self,
+        ini_dirs: &[PathBuf],
+        registry: &Registry,
+        policy: &crate::policy::Policy,
+    ) -> Result<Catalog> {
         let (data, warnings) = registry.load()?;
         let fingerprint = hubs_ini::fingerprint(ini_dirs);
         let mut cached = self.ini.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -80,7 +86,11 @@ impl CatalogCache {
             Some((seen, ini)) if *seen == fingerprint => ini,
             _ => &cached.insert((fingerprint, hubs_ini::load_dirs(ini_dirs))).1,
         };
-        Ok(Catalog::from_parts(ini.clone(), &data, warnings))
+        let mut catalog = Catalog::from_parts(ini.clone(), &data, warnings);
+        for hub in &mut catalog.hubs {
+            policy.apply(&mut hub.settings);
+        }
+        Ok(catalog)
     }
 }
 

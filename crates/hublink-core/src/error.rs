@@ -127,6 +127,22 @@ pub enum Error {
     #[error("{} was written by a newer Hublink (format {version})", .path.display())]
     NewerState { path: PathBuf, version: u32 },
 
+    /// The organisation's policy refuses this (the rule is named).
+    #[error("{0}")]
+    Policy(#[from] crate::policy::Refusal),
+
+    /// The organisation's policy exists but cannot be used: Hublink fails closed.
+    #[error("your organization's Hublink policy ({origin}) cannot be used: {problem}")]
+    PolicyUnusable { origin: String, problem: crate::policy::PolicyProblem },
+
+    /// An administrator's link-signing key file cannot be used.
+    #[error("the signing key {} cannot be used: {problem}", .path.display())]
+    SigningKey { path: PathBuf, problem: crate::link_signing::KeyError },
+
+    /// A user-added hub would take the friendly name of an administrator's hub on another host.
+    #[error("`{name}` is the name of a hub your administrator provides, on {admin_host}; this link points to {host}")]
+    NameTaken { name: String, admin_host: String, host: String },
+
     /// The desktop's confirmation of a link is gone (the app restarted, or it was used).
     #[error("this confirmation has expired")]
     ProposalExpired,
@@ -303,6 +319,8 @@ impl Error {
             StorageUnavailable { .. } => ExitCode::Storage,
             Cancelled | TimedOut { .. } => ExitCode::Cancelled,
             ProposalExpired => ExitCode::Usage,
+            Policy(_) => ExitCode::Refused,
+            PolicyUnusable { .. } | NameTaken { .. } | SigningKey { .. } => ExitCode::BadConfig,
             BadAddress { .. } => ExitCode::BadConfig,
             Discovery { .. } | Io { .. } | NewerState { .. } | NoConfigFolder | TaskFailed { .. } | Internal(_) => {
                 ExitCode::Other
@@ -342,6 +360,10 @@ impl Error {
             Io { .. } => "io",
             NewerState { .. } => "newer_state",
             ProposalExpired => "proposal_expired",
+            Policy(_) => "policy",
+            PolicyUnusable { .. } => "policy_unusable",
+            NameTaken { .. } => "name_taken",
+            SigningKey { .. } => "bad_signing_key",
             BadAddress { .. } => "bad_address",
             NoConfigFolder => "no_config_folder",
             TaskFailed { .. } => "task_failed",
@@ -373,6 +395,10 @@ impl Error {
             Io { .. } => "a file could not be used".into(),
             NewerState { .. } => "this Hublink is older than its saved state".into(),
             ProposalExpired => "this confirmation has expired".into(),
+            Policy(_) => "not allowed by your organization".into(),
+            PolicyUnusable { .. } => "your organization's policy cannot be read".into(),
+            NameTaken { .. } => "this name belongs to another hub".into(),
+            SigningKey { .. } => "the signing key is not usable".into(),
             BadAddress { .. } => "an address is not usable".into(),
             NoConfigFolder => "no place for Hublink's state".into(),
             TaskFailed { .. } | Internal(_) => "internal error".into(),
@@ -412,6 +438,7 @@ impl Error {
             Io { path, source } => format!("{}: {source}", path.display()),
             NewerState { .. } => self.to_string(),
             ProposalExpired => "the link was confirmed already, or Hublink restarted since it was shown".into(),
+            Policy(_) | PolicyUnusable { .. } | NameTaken { .. } | SigningKey { .. } => self.to_string(),
             BadAddress { .. } | TaskFailed { .. } | NoConfigFolder => self.to_string(),
             Internal(d) => d.clone(),
         }
@@ -467,10 +494,38 @@ impl Error {
             TimedOut { .. } => "Sign in again and finish in the browser; check the password and code if the browser showed an error.".into(),
             Io { .. } => "Check that the folder exists and that you may write to it.".into(),
             NewerState { .. } => "Use the newer Hublink (an older copy may still be on your PATH); the file was left as it is.".into(),
-            ProposalExpired => "Add the link again.".into(),
-            BadAddress { .. } => "Check the address; if it came in a link or hubs.ini, ask your administrator to correct it.".into(),
-            NoConfigFolder => "Set HUBLINK_HOME to a folder Hublink may keep its state in.".into(),
+            ProposalExpired | Policy(_) | PolicyUnusable { .. } | SigningKey { .. } | NameTaken { .. } | BadAddress { .. } | NoConfigFolder => {
+                self.governance_next_step()
+            }
             TaskFailed { .. } | Internal(_) => "Please report this as a bug, with these details.".into(),
+        }
+    }
+
+    /// What to do about a refusal of the organisation's or a problem in what it provided.
+    fn governance_next_step(&self) -> String {
+        use Error::*;
+        match self {
+            ProposalExpired => "Add the link again.".into(),
+            Policy(r) => format!(
+                "This is a rule of your organization (`{}`), not something you can change; ask your administrator if you need it.",
+                r.rule
+            ),
+            PolicyUnusable { origin, .. } => format!(
+                "Send this to your administrator: Hublink refuses to run until {origin} is a valid policy (docs/admin/policy.md lists the rules)."
+            ),
+            SigningKey { .. } => {
+                "Give the private key file `hublink link keygen` wrote (PKCS#8 PEM, -----BEGIN PRIVATE KEY-----)."
+                    .into()
+            }
+            NameTaken { .. } => {
+                "Use the hub your administrator provides; if this link is genuine, ask for it under another name."
+                    .into()
+            }
+            BadAddress { .. } => {
+                "Check the address; if it came in a link or hubs.ini, ask your administrator to correct it.".into()
+            }
+            NoConfigFolder => "Set HUBLINK_HOME to a folder Hublink may keep its state in.".into(),
+            _ => "Please report this as a bug, with these details.".into(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! GUI-free by design: the `hublink` CLI and the desktop shell are thin layers over [`Hublink`].
 //! Layers, inside out:
-//! - parse at the edge into types: [`settings`], [`link`], [`hubs_ini`], and (later) policy;
+//! - parse at the edge into types: [`settings`], [`link`], [`hubs_ini`], and the organisation's [`policy`];
 //! - talk to the outside world: [`oidc`] (the identity provider), [`loopback`], [`browser`],
 //!   [`store`] (the OS keyring), [`registry`] (hubs.json), [`http`], [`clock`];
 //! - keep sessions: [`sessions`] (the session keeper) over [`session`] (what is stored);
@@ -22,10 +22,12 @@ pub mod http;
 pub mod hub_check;
 pub mod hubs_ini;
 pub mod link;
+pub mod link_signing;
 pub mod loopback;
 pub mod oidc;
 pub mod paths;
 pub mod platform;
+pub mod policy;
 pub mod registry;
 pub mod secret;
 pub mod session;

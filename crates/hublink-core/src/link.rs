@@ -98,6 +98,8 @@ pub struct AuthLink {
     pub settings: HubSettings,
     /// Unknown parameters (made printable): reported, never acted on.
     pub ignored: Vec<String>,
+    /// The organisation's signature (`sig`), as given; checked by [`crate::link_signing`].
+    pub signature: Option<String>,
 }
 
 /// What the user typed or pasted in "Add authentication link" or `hublink add`.
@@ -212,10 +214,18 @@ pub(crate) fn decode_link(input: &str) -> Result<Vec<(String, String)>, LinkErro
 impl AuthLink {
     /// Parses and validates a link. The input is trimmed first.
     pub fn parse(input: &str) -> Result<AuthLink, LinkError> {
-        let pairs = decode_link(input)?;
+        let mut pairs = decode_link(input)?;
+        let signatures: Vec<String> =
+            pairs.iter().filter(|(k, _)| k == crate::link_signing::PARAMETER).map(|(_, v)| v.clone()).collect();
+        if signatures.len() > 1 {
+            return Err(LinkError::Settings(crate::settings::SettingsError::Duplicate {
+                key: crate::link_signing::PARAMETER.to_owned(),
+            }));
+        }
+        pairs.retain(|(k, _)| k != crate::link_signing::PARAMETER);
         let (settings, ignored) =
             HubSettings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), Context::Link)?;
-        Ok(AuthLink { settings, ignored })
+        Ok(AuthLink { settings, ignored, signature: signatures.into_iter().next() })
     }
 
     /// The canonical link for `settings`: `url` and `name` always, then only the values that

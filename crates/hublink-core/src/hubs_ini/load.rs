@@ -141,5 +141,5 @@ pub fn user_hubs_dir() -> Option<PathBuf> {
 
 /// The machine-wide hubs.ini folder (per operating system, see [`crate::platform`]).
 pub fn machine_hubs_dir() -> PathBuf {
-    crate::platform::machine_hubs_dir()
+    crate::platform::machine_dir()
 }

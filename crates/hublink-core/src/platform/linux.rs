@@ -17,3 +17,8 @@ pub fn config_home() -> Option<PathBuf> {
 pub fn documents() -> Option<PathBuf> {
     dirs::document_dir()
 }
+
+/// The policy: `/etc/hublink/policy.json`, as browsers keep their managed policies.
+pub fn read_policy() -> Result<crate::policy::Policy, (String, crate::policy::PolicyProblem)> {
+    super::policy_file(&machine_hubs_dir().join("policy.json"))
+}

@@ -19,3 +19,38 @@ pub use windows::*;
 mod other;
 #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 pub use other::*;
+
+use std::path::PathBuf;
+
+use crate::policy::{Policy, PolicyProblem};
+
+/// The machine-wide folder: hubs.ini files and (Linux) `policy.json`. Debug builds — the ones
+/// the test suites run — take `HUBLINK_MACHINE_DIR` instead, so tests need not write to
+/// `/etc`; release builds never read that variable, so no user can point policy elsewhere.
+pub fn machine_dir() -> PathBuf {
+    #[cfg(debug_assertions)]
+    if let Some(dir) = std::env::var_os("HUBLINK_MACHINE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    machine_hubs_dir()
+}
+
+/// The organisation's policy on this computer (the default when none is set). `Err` names the
+/// source and what is wrong with it: callers fail closed.
+pub fn load_policy() -> Result<Policy, (String, PolicyProblem)> {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("HUBLINK_MACHINE_DIR").is_some_and(|d| !d.is_empty()) {
+        return policy_file(&machine_dir().join("policy.json"));
+    }
+    read_policy()
+}
+
+/// A `policy.json` file: absent is no policy; anything else must be a valid policy.
+pub fn policy_file(path: &std::path::Path) -> Result<Policy, (String, PolicyProblem)> {
+    let origin = path.display().to_string();
+    match crate::fsutil::read_regular_file(path, 1024 * 1024) {
+        Ok(bytes) => Policy::from_json(origin.clone(), &bytes).map_err(|p| (origin, p)),
+        Err(crate::fsutil::ReadProblem::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(Policy::default()),
+        Err(e) => Err((origin, PolicyProblem::Unreadable(e.to_string()))),
+    }
+}

@@ -9,6 +9,7 @@ use crate::catalog::{Hub, Source};
 use crate::error::{Error, Result};
 use crate::http;
 use crate::link::{AuthLink, UserInput};
+use crate::link_signing::LinkSignature;
 use crate::registry::{LinkRecord, Registry};
 use crate::settings::{Context, HubId, HubSettings};
 
@@ -18,10 +19,13 @@ const MAX_PUBLISHED_SETTINGS_BYTES: usize = 64 * 1024;
 /// A hub about to be added, for the user to confirm.
 #[derive(Debug, Clone)]
 pub struct Proposal {
+    /// As they will be used: the organisation's policy already applied.
     pub settings: HubSettings,
     /// Parameters the link carried that Hublink does not know (reported, never acted on).
     pub ignored: Vec<String>,
     pub origin: ProposalOrigin,
+    /// A link's signature, judged by the organisation's keys ("issued by your organization").
+    pub signature: LinkSignature,
 }
 
 impl Proposal {
@@ -50,17 +54,36 @@ pub struct AddOutcome {
 
 /// Turn what the user pasted into a hub to confirm: an authentication link as it is, or a hub
 /// address via its published `/.well-known/hublink.json` (else the address is its own issuer).
-/// Nothing is added here.
-pub struct PrepareAdd;
+/// The organisation's policy is consulted first — `AllowUserHubs`, `RequireSignedLinks`, and
+/// `AllowedHosts` for the typed address before any request is made — and again on what the hub
+/// published. Nothing is added here.
+pub struct PrepareAdd {
+    parts: Arc<Parts>,
+}
 
 impl PrepareAdd {
+    pub fn new(parts: &Arc<Parts>) -> PrepareAdd {
+        PrepareAdd { parts: parts.clone() }
+    }
+
     pub async fn run(&self, input: &str) -> Result<Proposal> {
-        match crate::link::parse_user_input(input)? {
-            UserInput::Link(AuthLink { settings, ignored }) => {
-                Ok(Proposal { settings, ignored, origin: ProposalOrigin::Link })
+        let policy = &self.parts.policy;
+        let mut proposal = match crate::link::parse_user_input(input)? {
+            UserInput::Link(link) => {
+                let signature = policy.check_signature(&link)?;
+                let AuthLink { settings, ignored, .. } = link;
+                Proposal { settings, ignored, origin: ProposalOrigin::Link, signature }
             }
-            UserInput::HubAddress(address) => retrieve_from_hub(address).await,
-        }
+            UserInput::HubAddress(address) => {
+                policy.check_user_may_add()?;
+                policy.check_typed_address_allowed()?;
+                policy.check_host("the hub", &address)?;
+                retrieve_from_hub(address).await?
+            }
+        };
+        policy.check_user_hub(&proposal.settings)?;
+        policy.apply(&mut proposal.settings);
+        Ok(proposal)
     }
 }
 
@@ -86,14 +109,22 @@ async fn retrieve_from_hub(address: Url) -> Result<Proposal> {
         let json: serde_json::Value =
             serde_json::from_slice(&body).map_err(|_| Error::Protocol(format!("{well_known} is not valid JSON")))?;
         let (settings, ignored) = HubSettings::from_well_known_json(&address, &json)?;
-        return Ok(Proposal { settings, ignored, origin: ProposalOrigin::PublishedByHub(well_known) });
+        let origin = ProposalOrigin::PublishedByHub(well_known);
+        return Ok(Proposal { settings, ignored, origin, signature: LinkSignature::Unsigned });
     }
     let (settings, ignored) = HubSettings::from_pairs([("url", address.as_str())], Context::Link)?;
-    Ok(Proposal { settings, ignored, origin: ProposalOrigin::AddressAsIssuer(address) })
+    Ok(Proposal {
+        settings,
+        ignored,
+        origin: ProposalOrigin::AddressAsIssuer(address),
+        signature: LinkSignature::Unsigned,
+    })
 }
 
 /// Add a confirmed hub. The same hub (normalized URL + client) is only ever there once; a hub
-/// an administrator provides wins over the same hub from a link.
+/// an administrator provides wins over the same hub from a link. The policy is asked again (it
+/// may have changed since the proposal), and a user-added hub may not take the name of an
+/// administrator's hub on another host (a look-alike "Finance Hub" is refused, not listed).
 pub struct Add {
     parts: Arc<Parts>,
 }
@@ -108,6 +139,20 @@ impl Add {
         let id = settings.id();
         if let Some(hub) = existing.iter().find(|h| h.id == id) {
             return Ok(AddOutcome { hub: hub.clone(), already_present: true });
+        }
+        self.parts.policy.check_user_hub(settings)?;
+        let lower = settings.name.to_lowercase();
+        let admin_same_name = existing.iter().find(|h| {
+            matches!(h.source, Source::HubsIni { .. })
+                && h.settings.name.to_lowercase() == lower
+                && h.settings.display_host() != settings.display_host()
+        });
+        if let Some(admin) = admin_same_name {
+            return Err(Error::NameTaken {
+                name: settings.name.clone(),
+                admin_host: admin.settings.display_host(),
+                host: settings.display_host(),
+            });
         }
         let link = AuthLink::generate(settings);
         let added_at = self.parts.clock.now();

@@ -10,7 +10,7 @@ use crate::oidc::Idp;
 use crate::sessions::SessionKeeper;
 use crate::sign_in::{Acceptor, LoginOptions, ProgressFn, SignInContext, SignInMethod, SignedIn};
 
-/// Sign in with the hub's method (browser code + PKCE, or the device grant): prove first that a
+/// Sign in with the hub's method (a user-added hub must still be allowed by the policy) (browser code + PKCE, or the device grant): prove first that a
 /// session could be kept (a keyring write — before the user types a password), verify what the
 /// identity provider answers, ask the hub whether it accepts the session, and only then store
 /// it. A failure or cancellation stores nothing.
@@ -25,6 +25,10 @@ impl SignIn {
     }
 
     pub async fn run(&self, hub: &Hub, options: LoginOptions, progress: &ProgressFn<'_>) -> Result<SignedIn> {
+        // A hub added before the organisation's rules changed: asked again, before any request.
+        if matches!(hub.source, crate::catalog::Source::Link) {
+            self.parts.policy.check_user_hub(&hub.settings)?;
+        }
         self.keeper.check_writable().await?;
         let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
         let ctx = SignInContext {

@@ -899,5 +899,6 @@ fn engine(
         ini_dirs: vec![],
         insecure_storage_allowed: false,
         clock: clock.clone(),
+        policy: Arc::default(),
     })
 }
