@@ -5,7 +5,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import { App } from './app';
 import markup from '../index.html?raw';
-import type { HubState, HubView, HubsView, ProposalView, SignedInView, UiError } from './types';
+import type { HubState, HubView, HubsView, PolicyView, ProposalView, SignedInView, UiError } from './types';
 
 const body = (markup.split('<body>')[1] ?? '').split('<script')[0] ?? '';
 
@@ -56,7 +56,30 @@ function backend(view: HubsView, states: Record<string, HubState | Promise<HubSt
   );
 }
 
-const emptyView = (p: Partial<HubsView> = {}): HubsView => ({ hubs: [], problems: [], warnings: [], storage_warning: null, hubs_dirs: ['/home/a/Documents/Hublink/Hubs'], ...p });
+const unmanaged: PolicyView = { managed: false, allow_user_hubs: true, require_signed_links: false };
+const emptyView = (p: Partial<HubsView> = {}): HubsView => ({
+  hubs: [], problems: [], warnings: [], storage_warning: null, hubs_dirs: ['/home/a/Documents/Hublink/Hubs'], policy: unmanaged, ...p,
+});
+
+function proposal(p: Partial<ProposalView> = {}): ProposalView {
+  return {
+    proposal_id: 9, hub_id: 'pay', name: 'Payroll', host: 'pay.example.com', url: 'https://pay.example.com/', issuer: 'https://idp.example.com',
+    client_id: 'hublink', mfa_required: false, flow: 'browser', international_host: false, origin: 'link', origin_detail: '', ignored: [],
+    already_present: false, received_from: 'link', issued_by_organization: false, signature_problem: null, ...p,
+  };
+}
+
+/** A paste onto the page (outside any text box), as the OS delivers it. */
+function pasteOnPage(text: string): void {
+  const ev = new Event('paste', { bubbles: true, cancelable: true });
+  Object.defineProperty(ev, 'clipboardData', { value: { getData: () => text } });
+  document.body.dispatchEvent(ev);
+}
+
+const visible = (sel: string): boolean => {
+  for (let e: HTMLElement | null = $(sel); e; e = e.parentElement) if (e.hidden) return false;
+  return true;
+};
 
 beforeEach(() => {
   document.body.innerHTML = body;
@@ -127,6 +150,7 @@ describe('welcome page', () => {
       proposal_id: 7, name: 'Finance Hub', host: 'xn--fnance-4ua.example.com', url: 'https://xn--fnance-4ua.example.com/',
       issuer: 'https://idp.example.com', client_id: 'hublink', mfa_required: true, flow: 'browser', international_host: true,
       origin: 'link', origin_detail: '', ignored: ['theme'], already_present: false, received_from: 'link',
+      hub_id: 'fin', issued_by_organization: false, signature_problem: null,
     };
     backend(emptyView(), {});
     handlers.take_pending_links = () => ['hublink://add?url=https://xn--fnance-4ua.example.com/'];
@@ -140,6 +164,10 @@ describe('welcome page', () => {
     expect($('#confirm-name').textContent).toBe('Finance Hub');
     expect($('#confirm-idn').hidden).toBe(false);
     expect($('#confirm-ignored').textContent).toContain('theme');
+    // An unsigned link: neither the organisation's line nor the signature warning.
+    expect($('#confirm-issued').hidden).toBe(true);
+    expect($('#confirm-signature-problem').hidden).toBe(true);
+    expect($('#confirm-add').textContent).toBe('Add');
     expect(calls.some((c) => c.cmd === 'confirm_add')).toBe(false);
     $('#confirm-cancel').click();
     await tick();
@@ -225,5 +253,145 @@ describe('welcome page', () => {
     expect($('#error-next').textContent).toBe('Ask for access.');
     expect($('#copy-details').hidden).toBe(false);
     expect($('[data-hub-id="a"]').dataset.state).toBe('error');
+  });
+
+  it('an unmanaged computer shows no policy banner, and pasting a link opens the Add dialog', async () => {
+    backend(emptyView(), {});
+    await new App().start();
+    expect($('#managed-banner').hidden).toBe(true);
+    expect(visible('#add-link')).toBe(true);
+    expect(visible('#empty-add')).toBe(true);
+    pasteOnPage('hublink://add?url=https://pay.example.com/');
+    expect($<HTMLDialogElement>('#add-dialog').open).toBe(true);
+    expect($<HTMLInputElement>('#link-input').value).toBe('hublink://add?url=https://pay.example.com/');
+    expect(visible('#link-submit')).toBe(true);
+    expect($('#add-cancel').textContent).toBe('Cancel');
+  });
+
+  it('a managed computer says so in a quiet status banner, and still offers adding when allowed', async () => {
+    backend(emptyView({ hubs: [hub({ id: 'a', name: 'Alpha' })], policy: { managed: true, allow_user_hubs: true, require_signed_links: true } }), {});
+    await new App().start();
+    const banner = $('#managed-banner');
+    expect(banner.hidden).toBe(false);
+    expect(banner.getAttribute('role')).toBe('status');
+    expect(banner.textContent).toContain('Managed by your organization');
+    expect(banner.textContent).toContain('Only links signed by your organization can add hubs.');
+    expect(banner.querySelector('svg')?.getAttribute('aria-hidden')).toBe('true');
+    expect(visible('#add-link')).toBe(true);
+    expect(visible('#add-ways')).toBe(true);
+  });
+
+  it('AllowUserHubs off: no Add button, no pasting, and the empty state points to the administrator', async () => {
+    backend(emptyView({ policy: { managed: true, allow_user_hubs: false, require_signed_links: false } }), {});
+    await new App().start();
+    expect($('#managed-banner').hidden).toBe(false);
+    expect($('#managed-banner').textContent).toContain('Your hubs are provided by your administrator.');
+    expect(visible('#add-link')).toBe(false);
+    expect(visible('#empty-add')).toBe(false);
+    expect(visible('#empty-ways')).toBe(false);
+    expect(visible('#empty-lead')).toBe(false);
+    expect(visible('#empty-admin')).toBe(true);
+    expect($('#empty-state').textContent).toMatch(/your administrator sets them up/);
+    expect($('#empty-admin').textContent).toContain('/home/a/Documents/Hublink/Hubs');
+    expect($('#empty-admin').textContent).toMatch(/turned off/);
+    pasteOnPage('hublink://add?url=https://pay.example.com/');
+    expect($<HTMLDialogElement>('#add-dialog').open).toBe(false);
+    expect(calls.some((c) => c.cmd === 'prepare_add')).toBe(false);
+  });
+
+  it('AllowUserHubs off: a link from the OS still goes to the backend, and its refusal is shown with the next step', async () => {
+    backend(emptyView({ policy: { managed: true, allow_user_hubs: false, require_signed_links: false } }), {});
+    const link = 'hublink://add?url=https://pay.example.com/&name=Payroll';
+    handlers.take_pending_links = () => [link];
+    handlers.prepare_add = () =>
+      Promise.reject({
+        code: 'policy', message: 'not allowed by your organization',
+        cause: "adding hubs from links or addresses is turned off (your organization's policy `AllowUserHubs`)",
+        next_step: 'This is a rule of your organization (`AllowUserHubs`), not something you can change; ask your administrator if you need it.',
+      } satisfies UiError);
+    await new App().start();
+    await tick();
+    expect(calls.find((c) => c.cmd === 'prepare_add')?.args).toEqual({ input: link, receivedFrom: 'link' });
+    expect($<HTMLDialogElement>('#add-dialog').open).toBe(true);
+    const box = $('#add-error');
+    expect(box.hidden).toBe(false);
+    expect(box.getAttribute('role')).toBe('alert');
+    expect(box.textContent).toContain('Not allowed by your organization');
+    expect(box.textContent).toContain('`AllowUserHubs`');
+    expect(box.textContent).toContain('What to do: This is a rule of your organization');
+    // "Where do I get a link? … paste it here" would be wrong advice on this computer, and
+    // "Continue" could only be refused again.
+    expect(visible('#add-ways')).toBe(false);
+    expect(visible('#link-submit')).toBe(false);
+    expect($('#add-cancel').textContent).toBe('Close');
+    $('#add-cancel').click();
+    expect($<HTMLDialogElement>('#add-dialog').open).toBe(false);
+  });
+
+  it('a link signed by the organisation says "Issued by your organization", in words and with an icon', async () => {
+    backend(emptyView({ policy: { managed: true, allow_user_hubs: true, require_signed_links: false } }), {});
+    handlers.take_pending_links = () => ['hublink://add?url=https://pay.example.com/&sig=x'];
+    handlers.prepare_add = () => proposal({ issued_by_organization: true });
+    await new App().start();
+    await tick();
+    expect($<HTMLDialogElement>('#confirm-dialog').open).toBe(true);
+    const issued = $('#confirm-issued');
+    expect(issued.hidden).toBe(false);
+    expect(issued.textContent).toContain('Issued by your organization');
+    expect(issued.querySelector('svg')).not.toBeNull();
+    expect($('#confirm-signature-problem').hidden).toBe(true);
+    expect($('#confirm-dialog').getAttribute('aria-describedby')).toBe('confirm-host-block confirm-issued');
+    expect($('#confirm-add').textContent).toBe('Add');
+    expect($('#confirm-add').classList.contains('btn-primary')).toBe(true);
+  });
+
+  it('a link whose signature does not verify gets an unmistakable warning, and Add becomes "Add anyway"', async () => {
+    backend(emptyView(), {});
+    handlers.take_pending_links = () => ['hublink://add?url=https://pay.example.com/&sig=x'];
+    handlers.prepare_add = () =>
+      proposal({ signature_problem: "it does not match the link's contents with any of the organisation's keys (the link was changed, or signed by someone else)" });
+    handlers.confirm_add = () => ({ hub: hub({ id: 'pay', name: 'Payroll' }), already_present: false });
+    await new App().start();
+    await tick();
+    const warning = $('#confirm-signature-problem');
+    expect(warning.hidden).toBe(false);
+    expect($('#confirm-signature-text').textContent).toBe(
+      "The link's signature is not valid: it does not match the link's contents with any of the organisation's keys (the link was changed, or signed by someone else).",
+    );
+    expect(warning.textContent).toContain('Warning:');
+    expect(warning.textContent).toMatch(/Do not add it unless your administrator confirms/);
+    expect(warning.querySelector('svg')).not.toBeNull();
+    expect($('#confirm-issued').hidden).toBe(true);
+    // Read first when the dialog opens; the safe choice keeps the focus.
+    expect($('#confirm-dialog').getAttribute('aria-describedby')?.split(' ')[0]).toBe('confirm-signature-problem');
+    expect(document.activeElement?.id).toBe('confirm-cancel');
+    const add = $('#confirm-add');
+    expect(add.textContent).toBe('Add anyway');
+    expect(add.classList.contains('btn-primary')).toBe(false);
+    add.click();
+    await tick();
+    expect(calls.find((c) => c.cmd === 'confirm_add')?.args).toEqual({ proposalId: 9 });
+  });
+
+  it('a reason from the link is shown as text, with invisible characters made visible', async () => {
+    backend(emptyView(), {});
+    handlers.take_pending_links = () => ['hublink://add?url=https://pay.example.com/&sig=x'];
+    handlers.prepare_add = () => proposal({ signature_problem: '<b>bad</b>\u202Egnp' });
+    await new App().start();
+    await tick();
+    expect($('#confirm-signature-problem').querySelector('b')).toBeNull();
+    expect($('#confirm-signature-text').textContent).toBe("The link's signature is not valid: <b>bad</b>⟨U+202E⟩gnp.");
+  });
+
+  it('Cancel on a hub that is already there goes back to that hub (by its id)', async () => {
+    backend(emptyView({ hubs: [hub({ id: 'pay', name: 'Payroll', host: 'other-spelling.example.com' })] }), {});
+    handlers.take_pending_links = () => ['hublink://add?url=https://pay.example.com/'];
+    handlers.prepare_add = () => proposal({ already_present: true });
+    await new App().start();
+    await tick();
+    expect($('#confirm-title').textContent).toBe('This hub is already added');
+    $('#confirm-cancel').click();
+    await tick();
+    expect(document.activeElement).toBe($('[data-hub-id="pay"] .hub-signin'));
   });
 });

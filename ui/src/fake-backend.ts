@@ -5,10 +5,18 @@
 // ?preview=empty      a first start: nothing configured
 // ?preview=storage    as the default, plus the plain-file storage warning
 // ?preview=link       as the default, plus an authentication link "clicked" in the OS (IDN host)
+// ?preview=managed    as the default, under an organisation's policy with AllowUserHubs off
+//                     (no Add button; links from the OS are refused, naming the rule)
+// ?preview=managed-empty  the same with no hubs yet: the empty state points to the administrator
+// ?preview=signed     a managed computer and a link signed by the organisation "clicked" in the OS
+// ?preview=tampered   the same link with its name changed after signing: the signature warning
+//
+// Signed links in the preview: `sig=demo` is the organisation's good signature over any link;
+// every other `sig` does not verify (there is no real Ed25519 here).
 // &speed=N            divide every simulated delay by N (e.g. speed=10 for quick runs)
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { HubState, HubView, HubsView, IniProblemView, LoginProgress, ProposalView, SignedInView, UiError } from './types';
+import type { HubState, HubView, HubsView, IniProblemView, LoginProgress, PolicyView, ProposalView, SignedInView, UiError } from './types';
 
 type Args = Record<string, unknown>;
 
@@ -47,7 +55,13 @@ export function installFakeBackend(scenario: string): void {
   const states = new Map<string, HubState>();
   const checkDelay = new Map<string, number>();
 
-  if (scenario !== 'empty') {
+  const policy: PolicyView = {
+    managed: ['managed', 'managed-empty', 'signed', 'tampered'].includes(scenario),
+    allow_user_hubs: !['managed', 'managed-empty'].includes(scenario),
+    require_signed_links: false,
+  };
+
+  if (scenario !== 'empty' && scenario !== 'managed-empty') {
     hubs = [
       hub({
         id: 'h-finance', name: 'Finance Hub', host: 'finance.example.com', source: 'hubs.ini',
@@ -104,6 +118,9 @@ export function installFakeBackend(scenario: string): void {
   if (scenario === 'link') {
     pending.push('hublink://add?url=https://xn--fnance-hub-4ub.example.com/&name=Finance%20Hub&mfa=required&client_id=hublink-desktop&theme=dark');
   }
+  if (scenario === 'signed') pending.push('hublink://add?url=https://payroll.example.com/&name=Payroll&mfa=required&sig=demo');
+  if (scenario === 'tampered') pending.push('hublink://add?url=https://payroll.example.com/&name=Payroll%20(new)&mfa=required&sig=bm90LWEtcmVhbC1zaWduYXR1cmU');
+  if (scenario === 'managed') pending.push('hublink://add?url=https://payroll.example.com/&name=Payroll');
   const storageWarning =
     scenario === 'storage'
       ? 'No keyring was found, and HUBLINK_INSECURE_STORAGE=1 allows Hublink to keep them in /home/alice/.config/hublink/secrets instead.'
@@ -114,7 +131,14 @@ export function installFakeBackend(scenario: string): void {
   let nextProposal = 1;
   const logins = new Map<string, (e: UiError) => void>();
 
-  const view = (): HubsView => ({ hubs: hubs.map((h) => ({ ...h })), problems, warnings, storage_warning: storageWarning, hubs_dirs: dirs });
+  const view = (): HubsView => ({
+    hubs: hubs.map((h) => ({ ...h })), problems, warnings, storage_warning: storageWarning, hubs_dirs: dirs, policy: { ...policy },
+  });
+  const refused = (rule: string, detail: string): UiError =>
+    err(
+      'policy', 'not allowed by your organization', `${detail} (your organization's policy \`${rule}\`)`,
+      `This is a rule of your organization (\`${rule}\`), not something you can change; ask your administrator if you need it.`,
+    );
   const find = (id: unknown): HubView => {
     const h = hubs.find((x) => x.id === id);
     if (!h) throw err('unknown_hub', 'This hub is no longer configured', `No hub has the id ${String(id)}.`, 'Restart Hublink.');
@@ -132,6 +156,7 @@ export function installFakeBackend(scenario: string): void {
     let mfa = false;
     let flow: 'browser' | 'device' = 'browser';
     const ignored: string[] = [];
+    let sig: string | null = null;
     let origin: ProposalView['origin'] = 'link';
     let originDetail = '';
     if (input.startsWith('hublink://')) {
@@ -148,8 +173,10 @@ export function installFakeBackend(scenario: string): void {
       client = q.get('client_id') ?? client;
       mfa = q.get('mfa') === 'required';
       flow = q.get('flow') === 'device' ? 'device' : 'browser';
-      for (const k of q.keys()) if (!['url', 'name', 'issuer', 'client_id', 'scope', 'mfa', 'flow', 'redirect_port', 'session_check'].includes(k)) ignored.push(k);
+      sig = q.get('sig');
+      for (const k of q.keys()) if (!['url', 'name', 'issuer', 'client_id', 'scope', 'mfa', 'flow', 'redirect_port', 'session_check', 'sig'].includes(k)) ignored.push(k);
     } else if (/^https?:\/\//i.test(input)) {
+      if (!policy.allow_user_hubs) throw refused('AllowUserHubs', 'adding hubs from links or addresses is turned off');
       try {
         url = new URL(input);
       } catch {
@@ -161,10 +188,13 @@ export function installFakeBackend(scenario: string): void {
       throw bad('It should start with hublink://add? or https://');
     }
     if (url.protocol !== 'https:') throw bad('url= must start with https:// (http:// is only allowed for this computer).');
+    if (!policy.allow_user_hubs) throw refused('AllowUserHubs', 'adding hubs from links or addresses is turned off');
     const host = url.host;
-    const present = hubs.some((h) => h.host === host);
+    const hubId = `h-${host}`;
+    const present = hubs.some((h) => h.id === hubId || h.host === host);
     const p: ProposalView = {
       proposal_id: nextProposal++,
+      hub_id: hubs.find((h) => h.host === host)?.id ?? hubId,
       name: name ?? host,
       host,
       url: url.href,
@@ -178,6 +208,11 @@ export function installFakeBackend(scenario: string): void {
       ignored,
       already_present: present,
       received_from: receivedFrom,
+      issued_by_organization: sig === 'demo',
+      signature_problem:
+        sig === null || sig === 'demo'
+          ? null
+          : "it does not match the link's contents with any of the organisation's keys (the link was changed, or signed by someone else)",
     };
     proposals.set(p.proposal_id, p);
     return p;
@@ -247,7 +282,7 @@ export function installFakeBackend(scenario: string): void {
       await wait(300);
       const existing = hubs.find((h) => h.host === p.host);
       if (existing) return { hub: existing, already_present: true };
-      const h = hub({ id: `h-${p.proposal_id}-${p.host}`, name: p.name, host: p.host, url: p.url, issuer: p.issuer, client_id: p.client_id, mfa_required: p.mfa_required, flow: p.flow, international_host: p.international_host });
+      const h = hub({ id: p.hub_id, name: p.name, host: p.host, url: p.url, issuer: p.issuer, client_id: p.client_id, mfa_required: p.mfa_required, flow: p.flow, international_host: p.international_host });
       hubs.push(h);
       void emit('hubs-changed');
       return { hub: h, already_present: false };

@@ -1,7 +1,7 @@
 // The hub list: what the page knows about each hub (an Entry), loading it with list_hubs,
 // checking sessions with check_hub, and drawing the cards, banners and problems.
 import * as api from './api';
-import type { HubView, HubsView, UiError } from './types';
+import type { HubView, HubsView, PolicyView, UiError } from './types';
 import { type CardState, checksSummary, displayText, problemsStartOpen, sortHubs, stateLabel, toUiError } from './view';
 import {
   type CardEls,
@@ -10,6 +10,7 @@ import {
   el,
   renderBanners,
   renderHidden,
+  renderPolicy,
   renderProblems,
   renderWays,
   setText,
@@ -57,6 +58,11 @@ export class HubList {
 
   get(id: string): Entry | undefined {
     return this.entries.get(id);
+  }
+
+  /** The organisation's policy as last listed (null before the first list). */
+  policy(): PolicyView | null {
+    return this.view?.policy ?? null;
   }
 
   find(pred: (e: Entry) => boolean): Entry | undefined {
@@ -161,6 +167,7 @@ export class HubList {
   private render(): void {
     const view = this.view;
     if (!view) return;
+    renderPolicy(view.policy, view.hubs_dirs);
     renderBanners(byId('banners'), view);
     renderWays(view.hubs_dirs);
 
@@ -223,13 +230,15 @@ export class HubList {
   // -------------------------------------------------------------------------------------------
   // Pointing at cards
 
-  /** The card's sign-in button (or the first card's, or the Add button) as a focus target. */
+  /** The card's sign-in button (or the first card's, or the Add button when there is one) as a
+   *  focus target. */
   cardTarget(id: string | null): Focusable {
     return () => {
       const e = id ? this.entries.get(id) : undefined;
       if (e?.card?.li.isConnected) return e.card.signin;
       const first = this.list.querySelector<HTMLElement>('.hub-signin');
-      return first ?? byId('add-link');
+      const add = byId('add-link');
+      return first ?? (add.hidden ? null : add);
     };
   }
 

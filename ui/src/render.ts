@@ -1,6 +1,6 @@
 // DOM building. Everything that comes from links, files or servers goes in with textContent
 // (through displayText), never as HTML.
-import type { HubView, HubsView, IniProblemView, ProposalView, UiError } from './types';
+import type { HubView, HubsView, IniProblemView, PolicyView, ProposalView, UiError } from './types';
 import {
   type CardState,
   type Fmt,
@@ -12,15 +12,18 @@ import {
   hiddenToggleLabel,
   hubHue,
   hubInitial,
+  managedDetail,
   parseTime,
   dayPhrase,
   problemLine,
   problemsSummary,
   proposalOrigin,
   sentence,
+  signatureWarning,
   sincePhrase,
   sourceLabel,
   stateLabel,
+  userMayAdd,
 } from './view';
 
 // ---------------------------------------------------------------------------------------------
@@ -102,6 +105,25 @@ export function renderBanners(container: HTMLElement, view: HubsView): void {
       el('div', { class: 'banner banner-info', attrs: { role: 'note' } }, icon('info'), el('div', { text: displayText(w, 600) })),
     );
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The organisation's policy
+
+/** The "Managed by your organization" banner, and the ways to add hubs the policy allows: with
+ *  `AllowUserHubs` off there is no Add button, and the empty state points to the administrator.
+ *  (Links from the OS still reach the backend, which refuses them with the rule named.) */
+export function renderPolicy(policy: PolicyView, dirs: readonly string[]): void {
+  show(byId('managed-banner'), policy.managed);
+  setText('managed-detail', policy.managed ? managedDetail(policy) : '');
+  const may = userMayAdd(policy);
+  show(byId('add-link'), may);
+  show(byId('empty-add'), may);
+  show(byId('empty-lead'), may);
+  show(byId('empty-ways'), may);
+  show(byId('empty-admin'), !may);
+  show(byId('add-ways'), may);
+  setText('empty-admin-dirs', dirs.length ? dirs.map((d) => displayText(d, 300)).join(' and ') : 'no hubs folder');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,6 +286,19 @@ export function renderProblems(details: HTMLDetailsElement, problems: readonly I
 export function fillConfirm(p: ProposalView): void {
   setText('confirm-title', p.already_present ? 'This hub is already added' : 'Add this hub?');
   show(byId('confirm-present'), p.already_present);
+  // The signature: a good one is said plainly; a bad one comes first, and Add becomes "Add anyway".
+  const bad = p.signature_problem !== null;
+  const issued = p.issued_by_organization && !bad;
+  show(byId('confirm-signature-problem'), bad);
+  setText('confirm-signature-text', bad ? signatureWarning(displayText(p.signature_problem ?? '', 600)) : '');
+  show(byId('confirm-issued'), issued);
+  byId('confirm-dialog').setAttribute(
+    'aria-describedby',
+    [...(bad ? ['confirm-signature-problem'] : []), 'confirm-host-block', ...(issued ? ['confirm-issued'] : [])].join(' '),
+  );
+  const add = byId('confirm-add');
+  add.classList.toggle('btn-primary', !bad);
+  add.classList.toggle('btn-warn', bad);
   setText('confirm-name', displayText(p.name, 120));
   setText('confirm-host', displayText(p.host, 300));
   show(byId('confirm-idn'), p.international_host);

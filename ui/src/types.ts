@@ -15,12 +15,31 @@ export type HubView = {
   flow: 'browser' | 'device'; international_host: boolean; last: LastKnown | null;
 };
 export type IniProblemView = { file: string; line: number | null; section: string | null; message: string; warning: boolean };
-export type HubsView = { hubs: HubView[]; problems: IniProblemView[]; warnings: string[]; storage_warning: string | null; hubs_dirs: string[] };
+/** The organisation's policy, as far as the page follows it. */
+export type PolicyView = {
+  /** Any rule is set on this computer: "Managed by your organization". */
+  managed: boolean;
+  /** `AllowUserHubs`: false hides adding hubs from links and addresses. */
+  allow_user_hubs: boolean;
+  /** `RequireSignedLinks`: only links signed by the organisation are accepted. */
+  require_signed_links: boolean;
+};
+export type HubsView = {
+  hubs: HubView[]; problems: IniProblemView[]; warnings: string[]; storage_warning: string | null; hubs_dirs: string[];
+  policy: PolicyView;
+};
 export type ProposalView = {
-  proposal_id: number; name: string; host: string; url: string; issuer: string; client_id: string;
+  proposal_id: number;
+  /** The id the hub will have once added (the same as HubView.id). */
+  hub_id: string;
+  name: string; host: string; url: string; issuer: string; client_id: string;
   mfa_required: boolean; flow: 'browser' | 'device'; international_host: boolean;
   origin: 'link' | 'published_by_hub' | 'address_as_issuer'; origin_detail: string; ignored: string[];
   already_present: boolean; received_from: 'paste' | 'link';
+  /** The link carries a good signature by one of the organisation's keys. */
+  issued_by_organization: boolean;
+  /** The link carries a signature that does not verify: why. */
+  signature_problem: string | null;
 };
 export type AddView = { hub: HubView; already_present: boolean };
 export type SignedInView = { user: string; expires_at: string | null };

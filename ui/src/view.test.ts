@@ -3,7 +3,11 @@ import type { HubView, IniProblemView, ProposalView, UiError } from './types';
 import {
   type CardState,
   cardAction,
+  confirmAddLabel,
+  managedDetail,
   sentence,
+  signatureWarning,
+  userMayAdd,
   checksSummary,
   countdown,
   dayPhrase,
@@ -316,6 +320,31 @@ describe('toUiError and proposals', () => {
     const p = { received_from: 'link', origin: 'published_by_hub' } as ProposalView;
     expect(proposalOrigin(p)).toBe('You opened an authentication link. The hub published its own sign-in settings.');
     expect(proposalOrigin({ ...p, received_from: 'paste', origin: 'address_as_issuer' })).toContain('You pasted it');
+  });
+});
+
+describe('signed links and the policy', () => {
+  it('words a bad signature with its reason, ending in one full stop', () => {
+    expect(signatureWarning('it does not match the link\'s contents')).toBe("The link's signature is not valid: it does not match the link's contents.");
+    expect(signatureWarning('the signature is not a base64url Ed25519 signature.')).toBe(
+      "The link's signature is not valid: the signature is not a base64url Ed25519 signature.",
+    );
+    expect(signatureWarning('  ')).toBe("The link's signature is not valid.");
+  });
+  it('asks to "Add anyway" only when the signature does not verify', () => {
+    const p = { signature_problem: null, issued_by_organization: false } as ProposalView;
+    expect(confirmAddLabel(p)).toBe('Add');
+    expect(confirmAddLabel({ ...p, issued_by_organization: true })).toBe('Add');
+    expect(confirmAddLabel({ ...p, signature_problem: 'tampered' })).toBe('Add anyway');
+  });
+  it('says what a managed computer means for the user, and whether they may add hubs', () => {
+    const managed = { managed: true, allow_user_hubs: true, require_signed_links: false };
+    expect(managedDetail(managed)).toBe('');
+    expect(managedDetail({ ...managed, allow_user_hubs: false, require_signed_links: true })).toBe(' · Your hubs are provided by your administrator.');
+    expect(managedDetail({ ...managed, require_signed_links: true })).toBe(' · Only links signed by your organization can add hubs.');
+    expect(userMayAdd(managed)).toBe(true);
+    expect(userMayAdd({ ...managed, allow_user_hubs: false })).toBe(false);
+    expect(userMayAdd(null)).toBe(true); // before the first list: nothing is known to be refused
   });
 });
 

@@ -1,7 +1,7 @@
 // Pure presentation logic: every word the welcome page derives from the backend's data.
 // No DOM, no clock, no I/O here: `now` and the date format are always passed in, so all of
 // it is unit-tested (view.test.ts).
-import type { HubState, HubView, IniProblemView, ProposalView, UiError } from './types';
+import type { HubState, HubView, IniProblemView, PolicyView, ProposalView, UiError } from './types';
 
 /** A card's state: the backend's HubState, plus 'signing_in' while a login runs. */
 export type CardState = HubState | { kind: 'signing_in' };
@@ -338,6 +338,32 @@ export function proposalOrigin(p: ProposalView): string {
         ? 'The hub published its own sign-in settings.'
         : 'The hub publishes no settings, so its address is used as the sign-in provider.';
   return `${received} ${origin}`;
+}
+
+/** The warning a link with a bad signature gets in its confirmation. */
+export function signatureWarning(reason: string): string {
+  const why = reason.trim().replace(/\.$/, '');
+  return `The link's signature is not valid${why ? `: ${why}` : ''}.`;
+}
+
+/** What the Add button says: a link whose signature does not verify is added only "anyway". */
+export function confirmAddLabel(p: ProposalView): string {
+  return p.signature_problem !== null ? 'Add anyway' : 'Add';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The organisation's policy
+
+/** What follows "Managed by your organization" in the banner (empty when nothing needs saying). */
+export function managedDetail(policy: PolicyView): string {
+  if (!policy.allow_user_hubs) return ' · Your hubs are provided by your administrator.';
+  if (policy.require_signed_links) return ' · Only links signed by your organization can add hubs.';
+  return '';
+}
+
+/** May the user add hubs themselves (the Add button, pasting a link onto the page)? */
+export function userMayAdd(policy: PolicyView | null | undefined): boolean {
+  return policy?.allow_user_hubs !== false;
 }
 
 export function flowLabel(flow: 'browser' | 'device'): string {

@@ -2,7 +2,7 @@
 // on the page, and the confirmation dialog that shows what would be added before it is saved.
 import * as api from '../api';
 import type { ProposalView, UiError } from '../types';
-import { displayText, toUiError } from '../view';
+import { confirmAddLabel, displayText, toUiError, userMayAdd } from '../view';
 import { byId, errorBlock, fillConfirm, show } from '../render';
 import { type Dialogs, type Focusable, focusNow } from '../dialogs';
 import type { HubList } from '../hub-list';
@@ -39,6 +39,8 @@ export class AddFlow {
     document.addEventListener('paste', (ev) => {
       const t = ev.target as HTMLElement | null;
       if (this.dialogs.anyOpen() || t?.closest?.('input, textarea')) return;
+      // With `AllowUserHubs` off there is nothing to paste a link into.
+      if (!userMayAdd(this.hubs.policy())) return;
       const text = ev.clipboardData?.getData('text/plain').trim() ?? '';
       if (/^(hublink:\/\/|https:\/\/)/i.test(text)) {
         ev.preventDefault();
@@ -54,6 +56,10 @@ export class AddFlow {
   open(prefill = '', error: UiError | null = null): void {
     const input = byId<HTMLInputElement>('link-input');
     input.value = prefill;
+    // With `AllowUserHubs` off this dialog only shows why a link from the OS was refused.
+    const may = userMayAdd(this.hubs.policy());
+    show(byId('link-submit'), may);
+    byId('add-cancel').textContent = may ? 'Cancel' : 'Close';
     this.setAddBusy(false);
     this.showAddError(error);
     this.dialogs.open(this.addDialog, input, focusNow());
@@ -122,7 +128,7 @@ export class AddFlow {
   private setConfirmBusy(busy: boolean): void {
     const add = byId<HTMLButtonElement>('confirm-add');
     add.disabled = busy;
-    add.textContent = busy ? 'Adding…' : 'Add';
+    add.textContent = busy ? 'Adding…' : this.proposal ? confirmAddLabel(this.proposal) : 'Add';
     byId<HTMLButtonElement>('confirm-cancel').disabled = busy;
   }
 
@@ -154,7 +160,8 @@ export class AddFlow {
     this.proposal = null;
     if (p) api.discardProposal(p.proposal_id).catch((e: unknown) => console.warn('discard_proposal failed', e));
     if (p?.already_present) {
-      const existing = this.hubs.find((e) => e.hub.host === p.host && !e.hub.hidden);
+      const same = this.hubs.get(p.hub_id);
+      const existing = same && !same.hub.hidden ? same : this.hubs.find((e) => e.hub.host === p.host && !e.hub.hidden);
       if (existing) {
         this.dialogs.setReturnTarget(this.confirmDialog, this.hubs.cardTarget(existing.hub.id));
         this.hubs.highlight(existing.hub.id);
