@@ -202,7 +202,7 @@ describe('identity provider checks', () => {
       const user = newUser('httpendpoint');
       const issuer = `http://127.0.0.1:${server.address().port}`;
       const r = await user.run(['doctor', issuer]);
-      assert.equal(r.code, 1, show(r));
+      assert.equal(r.code, 5, show(r));
       assert.match(r.stdout, /FAIL OpenID Connect discovery: .*token_endpoint \(http:\/\/tokens\.example\.com\) is not https/);
     } finally {
       server.close();

@@ -217,11 +217,32 @@ describe('signed links', () => {
 
   test('keygen never overwrites a key, and the private key is the user\'s alone', async () => {
     const dir = fs.mkdtempSync(path.join(path.dirname(newUser('k2').root), 'keys-'));
-    keygen(dir);
+    const pub = keygen(dir);
     assert.equal(fs.statSync(path.join(dir, 'hublink-link-signing.key')).mode & 0o777, 0o600);
+    // OpenSSL reads the key file and derives the same public key.
+    const der = execFileSync('openssl', ['pkey', '-in', path.join(dir, 'hublink-link-signing.key'), '-pubout', '-outform', 'DER']);
+    assert.equal(der.subarray(-32).toString('base64'), pub);
     const again = await newUser('k3').run(['link', 'keygen', dir]);
     assert.equal(again.code, 1, show(again));
     assert.match(again.stderr, /exists/);
+  });
+});
+
+describe('the per-user hubs.ini folder is the user\'s, so the rules apply to it', () => {
+  test('AllowUserHubs=false and AllowedHosts refuse its hubs at use; an administrator\'s name is shielded', async () => {
+    const user = managedUser('userini', { AllowedHosts: ['*.example.com'] });
+    fs.writeFileSync(path.join(user.hubsDir, 'mine.ini'), `[Quirk Hub]\nurl = ${idp.issuer}\nissuer = ${idp.issuer}\n`);
+    const authorize = idp.counters.authorize;
+    refused(await user.run(['login', 'Quirk Hub', '--timeout', '20']), 'AllowedHosts');
+    assert.equal(idp.counters.authorize, authorize, 'nothing was sent');
+    fs.writeFileSync(path.join(user.machine, 'policy.json'), JSON.stringify({ AllowUserHubs: false }));
+    refused(await user.run(['login', 'Quirk Hub', '--timeout', '20']), 'AllowUserHubs');
+    // The same name as a machine-wide hub, on another host: not listed, and said why.
+    fs.writeFileSync(path.join(user.machine, 'policy.json'), '{}');
+    fs.writeFileSync(path.join(user.machine, 'corp.ini'), '[Quirk Hub]\nurl = https://quirk.example.com/\n');
+    const list = await user.run(['list', '--json']);
+    const hubs = JSON.parse(list.stdout).hubs;
+    assert.deepEqual(hubs.map((h) => h.url), ['https://quirk.example.com/'], show(list));
   });
 });
 

@@ -257,7 +257,7 @@ describe('7. the keyring exists but is locked and no prompt can show', () => {
     const r = await runInPrivateKeyring(user, 'locked', ['login', HUB, '--timeout', '30']);
     assert.equal(r.state, '(<true>,)', `the login collection really is locked\n${r.noise}`);
     assert.equal(r.code, 6, `${show(r)}\n--- dbus\n${r.noise}`);
-    assert.match(r.stderr, /locked/);
+    assert.match(r.stderr, /the keyring is locked/);
     assert.equal(user.browserLog(), '', 'no browser was started');
     assert.equal(idp.counters.authorize, authorizeBefore, 'the IdP saw no sign-in');
   });

@@ -381,7 +381,8 @@ fn link(args: &LinkArgs) -> Result<ExitCode, Error> {
     match &args.sign {
         None => println!("{}", AuthLink::generate(&settings)),
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let bytes = hublink_core::fsutil::read_regular_file(path, 64 * 1024)
+                .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
             let pem = hublink_core::Secret::new(String::from_utf8_lossy(&bytes).into_owned());
             let key = link_signing::read_private_key(pem.expose())
                 .map_err(|e| Error::SigningKey { path: path.clone(), problem: e })?;

@@ -39,7 +39,7 @@ fn hub(max_days: &str) -> Hub {
         Context::HubsIni { section_name: "Finance".into() },
     )
     .unwrap();
-    Hub { id: settings.id(), settings, source: Source::Link, hidden: false }
+    Hub { id: settings.id(), settings, source: Source::Link { signature: None }, hidden: false }
 }
 
 fn session(hub: &Hub, signed_in_days_ago: i64) -> StoredSession {
@@ -54,6 +54,7 @@ fn session(hub: &Hub, signed_in_days_ago: i64) -> StoredSession {
         user: "alice".into(),
         issuer: hub.settings.issuer.clone(),
         client_id: hub.settings.client_id.clone(),
+        second_factor: None,
     }
 }
 

@@ -19,17 +19,19 @@ use crate::settings::{HubId, HubSettings};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
-    /// Added by the user from an authentication link or a hub address.
-    Link,
-    /// Provided by an administrator in a hubs.ini file.
-    HubsIni { file: PathBuf, section: String, line: usize },
+    /// Added by the user from an authentication link or a hub address; `signature` is the
+    /// link's `sig`, kept so the organisation's keys can judge it again later.
+    Link { signature: Option<String> },
+    /// From a hubs.ini file: the machine-wide folder (the administrator's) or the per-user one
+    /// (which the user can write, so policy treats its hubs as user-added).
+    HubsIni { file: PathBuf, section: String, line: usize, machine_wide: bool },
 }
 
 impl Source {
     /// `link` or `hubs.ini`, as in `--json`.
     pub fn as_str(&self) -> &'static str {
         match self {
-            Source::Link => "link",
+            Source::Link { .. } => "link",
             Source::HubsIni { .. } => "hubs.ini",
         }
     }
@@ -41,6 +43,14 @@ pub struct Hub {
     pub settings: HubSettings,
     pub source: Source,
     pub hidden: bool,
+}
+
+impl Hub {
+    /// Provided by the administrator in the machine-wide folder (not removable; its name is
+    /// protected; policy does not restrict it).
+    pub fn from_administrator(&self) -> bool {
+        matches!(self.source, Source::HubsIni { machine_wide: true, .. })
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -86,10 +96,14 @@ impl CatalogCache {
             Some((seen, ini)) if *seen == fingerprint => ini,
             _ => &cached.insert((fingerprint, hubs_ini::load_dirs(ini_dirs))).1,
         };
-        let mut catalog = Catalog::from_parts(ini.clone(), &data, warnings);
+        let mut ini = ini.clone();
+        drop(cached);
+        ini.problems.extend(hubs_ini::ca_file_problems(&ini));
+        let mut catalog = Catalog::from_parts(ini, &data, warnings);
         for hub in &mut catalog.hubs {
             policy.apply(&mut hub.settings);
         }
+        catalog.shield_administrator_names();
         Ok(catalog)
     }
 }
@@ -97,7 +111,9 @@ impl CatalogCache {
 impl Catalog {
     /// Read everything now (no cache).
     pub fn build(ini_dirs: &[PathBuf], registry: &RegistryData, registry_warnings: Vec<RegistryWarning>) -> Catalog {
-        Catalog::from_parts(hubs_ini::load_dirs(ini_dirs), registry, registry_warnings)
+        let mut ini = hubs_ini::load_dirs(ini_dirs);
+        ini.problems.extend(hubs_ini::ca_file_problems(&ini));
+        Catalog::from_parts(ini, registry, registry_warnings)
     }
 
     fn from_parts(ini: IniLoad, registry: &RegistryData, registry_warnings: Vec<RegistryWarning>) -> Catalog {
@@ -113,7 +129,12 @@ impl Catalog {
             catalog.hubs.push(Hub {
                 id,
                 settings: h.settings,
-                source: Source::HubsIni { file: h.file, section: h.section, line: h.line },
+                source: Source::HubsIni {
+                    machine_wide: h.file.starts_with(hubs_ini::machine_hubs_dir()),
+                    file: h.file,
+                    section: h.section,
+                    line: h.line,
+                },
                 hidden,
             });
         }
@@ -124,7 +145,8 @@ impl Catalog {
                     if catalog.hubs.iter().any(|h| h.id == id) {
                         continue; // The administrator's entry for the same hub wins.
                     }
-                    catalog.hubs.push(Hub { id, settings: link.settings, source: Source::Link, hidden: false });
+                    let source = Source::Link { signature: record.signature.clone() };
+                    catalog.hubs.push(Hub { id, settings: link.settings, source, hidden: false });
                 }
                 Err(e) => catalog
                     .warnings
@@ -132,6 +154,33 @@ impl Catalog {
             }
         }
         catalog
+    }
+
+    /// A hub from the per-user hubs.ini folder (which the user can write) may not take the
+    /// name of an administrator's hub on another host: it is left out, and said why.
+    fn shield_administrator_names(&mut self) {
+        let admin: Vec<(String, String)> = self
+            .hubs
+            .iter()
+            .filter(|h| h.from_administrator())
+            .map(|h| (h.settings.name.to_lowercase(), h.settings.display_host()))
+            .collect();
+        let mut warnings = Vec::new();
+        self.hubs.retain(|h| {
+            let clash = !h.from_administrator()
+                && admin
+                    .iter()
+                    .any(|(name, host)| *name == h.settings.name.to_lowercase() && *host != h.settings.display_host());
+            if clash {
+                warnings.push(format!(
+                    "`{}` ({}) is not listed: your administrator provides a hub of that name on another host",
+                    h.settings.name,
+                    h.settings.display_host()
+                ));
+            }
+            !clash
+        });
+        self.warnings.extend(warnings);
     }
 
     /// The hub with this identity.

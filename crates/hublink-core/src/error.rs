@@ -257,6 +257,47 @@ pub enum TlsProblem {
     Other(String),
 }
 
+fn storage_next_step(problem: &StorageProblem) -> String {
+    match problem {
+            StorageProblem::Locked => {
+                "Unlock your keyring (on Linux: open \"Passwords and Keys\" (Seahorse), right-click the Login keyring, Unlock — or sign out and in again), then sign in again. Hublink stores nothing while it is locked.".into()
+            }
+            StorageProblem::NoDefaultKeyring => {
+                "Create a default keyring: in \"Passwords and Keys\" (Seahorse) choose + → Password keyring and make it the default, or sign in to a desktop session once (it creates the Login keyring). From a shell, `secret-tool store --label=test x y` creates it when a prompt can show.".into()
+            }
+            StorageProblem::Timeout { .. } => {
+                "Your keyring did not answer: it may be waiting behind an unlock prompt, or hung. Unlock it (or restart your session), then sign in again.".into()
+            }
+            StorageProblem::BadEncoding => {
+                "A stored entry is damaged: sign out of this hub (`hublink logout`) and sign in again.".into()
+            }
+            StorageProblem::Refused(_) => {
+                "Allow Hublink in your keyring's prompt, or unlock your keyring, then sign in again.".into()
+            }
+            _ => {
+                "Unlock or start your system keyring (on Linux: a Secret Service such as GNOME Keyring or KWallet). Only if you accept tokens in a plain file, set HUBLINK_INSECURE_STORAGE=1.".into()
+            }
+    }
+}
+
+fn idp_refused_next_step(e: &str) -> String {
+    match e {
+        "access_denied" => "If you declined by mistake, sign in again and allow access.".into(),
+        "invalid_grant" => "Sign in again: `hublink login <hub>`.".into(),
+        "invalid_client"
+        | "unauthorized_client"
+        | "invalid_scope"
+        | "unsupported_grant_type"
+        | "unsupported_response_type"
+        | "invalid_request" => {
+            format!(
+                "Send these details to your administrator: the identity provider refuses Hublink's client as registered ({e}); check its client_id, grant types, redirect URI and scopes (docs/admin/identity-providers.md)."
+            )
+        }
+        _ => "Sign in again; if it keeps failing, send these details to your administrator.".into(),
+    }
+}
+
 fn id_token_next_step(problem: &crate::oidc::IdTokenProblem) -> String {
     use crate::oidc::IdTokenProblem as P;
     match problem {
@@ -322,9 +363,10 @@ impl Error {
             Policy(_) => ExitCode::Refused,
             PolicyUnusable { .. } | NameTaken { .. } | SigningKey { .. } => ExitCode::BadConfig,
             BadAddress { .. } => ExitCode::BadConfig,
-            Discovery { .. } | Io { .. } | NewerState { .. } | NoConfigFolder | TaskFailed { .. } | Internal(_) => {
-                ExitCode::Other
-            }
+            // A wrong issuer or an unusable discovery document fails the same way every time:
+            // the link or hubs.ini must change.
+            Discovery { .. } => ExitCode::BadConfig,
+            Io { .. } | NewerState { .. } | NoConfigFolder | TaskFailed { .. } | Internal(_) => ExitCode::Other,
         }
     }
 
@@ -466,11 +508,7 @@ impl Error {
             }
             Tls { .. } => "Tell the hub's administrator; `hublink doctor <hub>` shows the details.".into(),
             Discovery { .. } => "Check the issuer address with your administrator; `hublink doctor <hub>` shows the details.".into(),
-            IdpRefused { error, .. } if error == "access_denied" => {
-                "If you declined by mistake, sign in again and allow access.".into()
-            }
-            IdpRefused { error, .. } if error == "invalid_grant" => "Sign in again: `hublink login <hub>`.".into(),
-            IdpRefused { .. } => "Sign in again; if it keeps failing, send these details to your administrator.".into(),
+            IdpRefused { error, .. } => idp_refused_next_step(error),
             Protocol(_) => "Send these details to your administrator: the identity provider's answers do not follow OAuth 2.0 / OpenID Connect, and signing in again will fail the same way.".into(),
             MfaMissing { amr: None } => "Send this to your administrator: the identity provider must include the `amr` claim in ID tokens (see docs/admin/identity-providers.md for each provider), or the hub must stop requiring mfa.".into(),
             MfaMissing { .. } => {
@@ -478,18 +516,13 @@ impl Error {
             }
             IdToken { problem, .. } => id_token_next_step(problem),
             ServerRefused { .. } => "Ask the hub's administrator to grant you access, then sign in again.".into(),
-            HubError { .. } => "Try again later; if it persists, tell the hub's administrator.".into(),
+            HubError { status, .. } if *status < 500 => format!(
+                "Send this to your administrator: the hub's session check answers HTTP {status}, so `session_check` in the link or hubs.ini is probably wrong."
+            ),
+            HubError { .. } => "The hub is failing; try again later, and tell the hub's administrator if it persists.".into(),
             Callback(_) => "Start the sign-in again from Hublink.".into(),
             SignInRequired { hub, .. } => format!("Sign in again: `hublink login \"{hub}\"`."),
-            StorageUnavailable { problem: StorageProblem::Locked } => {
-                "Unlock your keyring (on Linux: open \"Passwords and Keys\" (Seahorse), right-click the Login keyring, Unlock — or sign out and in again), then sign in again. Hublink stores nothing while it is locked.".into()
-            }
-            StorageUnavailable { problem: StorageProblem::NoDefaultKeyring } => {
-                "Create a default keyring: in \"Passwords and Keys\" (Seahorse) choose + → Password keyring and make it the default, or sign in to a desktop session once (it creates the Login keyring). From a shell, `secret-tool store --label=test x y` creates it when a prompt can show.".into()
-            }
-            StorageUnavailable { .. } => {
-                "Unlock or start your system keyring (on Linux: a Secret Service such as GNOME Keyring or KWallet). Only if you accept tokens in a plain file, set HUBLINK_INSECURE_STORAGE=1.".into()
-            }
+            StorageUnavailable { problem } => storage_next_step(problem),
             Cancelled => "Sign in again when you are ready.".into(),
             TimedOut { .. } => "Sign in again and finish in the browser; check the password and code if the browser showed an error.".into(),
             Io { .. } => "Check that the folder exists and that you may write to it.".into(),

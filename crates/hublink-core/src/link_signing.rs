@@ -104,7 +104,9 @@ pub fn generate_key() -> SigningKey {
 
 /// The private key as a PKCS#8 PEM document (a secret: write it with mode 0600).
 pub fn private_key_pem(key: &SigningKey) -> crate::secret::Secret {
-    let pem = key.to_pkcs8_pem(Default::default()).map(|p| p.to_string()).unwrap_or_default();
+    // PKCS#8 v1 (RFC 5208, no public key inside): the form OpenSSL 3.0 reads.
+    let bytes = ed25519_dalek::pkcs8::KeypairBytes { secret_key: key.to_bytes(), public_key: None };
+    let pem = bytes.to_pkcs8_pem(Default::default()).map(|p| p.to_string()).unwrap_or_default();
     crate::secret::Secret::new(pem)
 }
 

@@ -148,6 +148,10 @@ impl Policy {
         self.check_host("the hub", &settings.url)?;
         match url::Url::parse(&settings.issuer) {
             Ok(issuer) => self.check_host("its sign-in address", &issuer),
+            // Validated settings always parse; should one not, refuse rather than pass.
+            Err(_) if self.allowed_hosts.is_some() => {
+                Err(Self::refuse("AllowedHosts", "its sign-in address cannot be read"))
+            }
             Err(_) => Ok(()),
         }
     }
@@ -165,6 +169,35 @@ impl Policy {
             )),
             (LinkSignature::Invalid { reason }, Some(true)) => {
                 Err(Self::refuse("RequireSignedLinks", format!("the link's signature is not valid: {reason}")))
+            }
+        }
+    }
+
+    /// May this hub be used now? The administrator's machine-wide hubs always; a hub the user
+    /// added (a link, or the per-user hubs.ini folder, which the user can write) only while
+    /// the rules allow it — checked again at every use, so a rule made later applies too.
+    pub fn check_hub(&self, hub: &crate::catalog::Hub) -> Result<(), Refusal> {
+        use crate::catalog::Source;
+        match &hub.source {
+            Source::HubsIni { machine_wide: true, .. } => Ok(()),
+            Source::HubsIni { .. } => {
+                self.check_user_hub(&hub.settings)?;
+                match self.require_signed_links {
+                    Some(true) => Err(Self::refuse(
+                        "RequireSignedLinks",
+                        "a hub from your own hubs.ini folder carries no signature; only the machine-wide folder and signed links provide hubs",
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            Source::Link { signature } => {
+                self.check_user_hub(&hub.settings)?;
+                let link = crate::link::AuthLink {
+                    settings: hub.settings.clone(),
+                    ignored: vec![],
+                    signature: signature.clone(),
+                };
+                self.check_signature(&link).map(|_| ())
             }
         }
     }

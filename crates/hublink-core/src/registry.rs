@@ -41,6 +41,9 @@ impl Default for RegistryData {
 pub struct LinkRecord {
     pub id: HubId,
     pub link: String,
+    /// The link's signature (`sig`), when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub added_at: OffsetDateTime,
 }
@@ -139,6 +142,7 @@ mod tests {
         LinkRecord {
             id,
             link: format!("hublink://add?url=https://{name}.example/"),
+            signature: None,
             added_at: OffsetDateTime::UNIX_EPOCH,
         }
     }

@@ -51,6 +51,11 @@ pub struct StoredSession {
     /// sign-in.
     pub issuer: String,
     pub client_id: String,
+    /// Whether the sign-in used a second factor; `None` when unknown (the provider did not
+    /// report `amr`, or an older Hublink stored the session). A hub that requires MFA later
+    /// asks for a new sign-in when this is `Some(false)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factor: Option<bool>,
 }
 
 impl StoredSession {
@@ -116,6 +121,7 @@ mod tests {
             user: "alice".into(),
             issuer: "https://login.example.com".into(),
             client_id: "hublink".into(),
+            second_factor: None,
         }
     }
 

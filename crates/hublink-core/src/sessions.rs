@@ -87,12 +87,19 @@ impl SessionKeeper {
     /// The stored session if it may still be used without an interactive sign-in: it exists,
     /// belongs to the hub's current issuer and client, and is younger than `max_session_days`.
     pub async fn usable(&self, hub: &Hub) -> Result<StoredSession> {
+        // A rule the organisation made since the hub was added applies before anything is sent.
+        self.parts.policy.check_hub(hub)?;
         let sign_in_required = |reason: String| Error::SignInRequired { hub: hub.settings.name.clone(), reason };
         let Some(session) = self.load(hub).await? else {
             return Err(sign_in_required("there is no session on this computer".into()));
         };
         if session.issuer != hub.settings.issuer || session.client_id != hub.settings.client_id {
             return Err(sign_in_required("the hub's sign-in settings changed since you signed in".into()));
+        }
+        if hub.settings.mfa_required && session.second_factor == Some(false) {
+            return Err(sign_in_required(
+                "this hub now requires a second factor, and you signed in without one".into(),
+            ));
         }
         let max = time::Duration::days(i64::from(hub.settings.max_session_days));
         if self.now() - session.signed_in_at > max {
@@ -138,7 +145,7 @@ impl SessionKeeper {
                 &discovered
             }
         };
-        let tokens = idp.refresh(&hub.settings.name, &refresh_token).await?;
+        let crate::oidc::Refreshed { tokens, id_token_check } = idp.refresh(&hub.settings.name, &refresh_token).await?;
         current.access_token = tokens.access_token;
         current.refresh_token = tokens.refresh_token.or(current.refresh_token);
         current.id_token = tokens.id_token.or(current.id_token);
@@ -153,6 +160,8 @@ impl SessionKeeper {
             record.sign_in_required = None;
         })?;
         tracing::info!(hub = %hub.settings.name, "session refreshed");
+        // Kept first (above), reported after: the new tokens are the only ones that still work.
+        id_token_check?;
         Ok(current)
     }
 
@@ -161,7 +170,7 @@ impl SessionKeeper {
     pub async fn keep_new(&self, hub: &Hub, new: NewSession) -> Result<SignedIn> {
         let _lock = self.lock(hub).await?;
         let now = self.now();
-        let NewSession { credentials: Credentials::Oidc(tokens), user } = new;
+        let NewSession { credentials: Credentials::Oidc(tokens), user, second_factor } = new;
         let session = StoredSession {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
@@ -172,6 +181,7 @@ impl SessionKeeper {
             user: user.clone(),
             issuer: hub.settings.issuer.clone(),
             client_id: hub.settings.client_id.clone(),
+            second_factor,
         };
         self.save(hub, &session).await?;
         let record = SessionRecord {

@@ -156,20 +156,25 @@ impl KeyringEntries {
         name: &str,
         op: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
     ) -> Result<T> {
-        self.call_raw(name, op)?.map_err(keyring_error)
+        self.call_raw(name, op)?.map_err(|(_, e)| e)
     }
 
-    /// The keyring call on its own thread, bounded by [`KEYRING_TIMEOUT`]; the outer error is
-    /// the timeout.
+    /// The keyring call on its own thread, bounded by [`KEYRING_TIMEOUT`] — the reading of a
+    /// refusal too (on Linux it asks the Secret Service again). The outer error is the
+    /// timeout; the inner one says whether there is no keyring service at all.
     fn call_raw<T: Send + 'static>(
         &self,
         name: &str,
         op: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
-    ) -> Result<keyring::Result<T>> {
+    ) -> Result<std::result::Result<T, (bool, Error)>> {
         let (service, name) = (self.service.clone(), name.to_owned());
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let result = keyring::Entry::new(&service, &name).and_then(|e| op(&e));
+            let result = keyring::Entry::new(&service, &name).and_then(|e| op(&e)).map_err(|e| {
+                let error = keyring_error(e);
+                let no_service = matches!(error, Error::StorageUnavailable { problem: StorageProblem::NoService(_) });
+                (no_service, error)
+            });
             let _ = tx.send(result);
         });
         rx.recv_timeout(KEYRING_TIMEOUT).map_err(|_| Error::StorageUnavailable {
@@ -181,10 +186,12 @@ impl KeyringEntries {
     /// case where the plain-file opt-in applies); `Err(false, _)`: there is one, but it is
     /// locked, refused or did not answer — worth trying again later.
     fn probe(&self) -> std::result::Result<(), (bool, Error)> {
-        match self.call_raw("__hublink_probe__", |e| e.get_password().map(|_| ())) {
-            Ok(Ok(()) | Err(keyring::Error::NoEntry)) => Ok(()),
-            Ok(Err(e @ keyring::Error::PlatformFailure(_))) => Err((true, keyring_error(e))),
-            Ok(Err(e)) => Err((false, keyring_error(e))),
+        let outcome = self.call_raw("__hublink_probe__", |e| match e.get_password() {
+            Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(other) => Err(other),
+        });
+        match outcome {
+            Ok(result) => result,
             Err(timeout) => Err((false, timeout)),
         }
     }
@@ -193,7 +200,7 @@ impl KeyringEntries {
 fn keyring_error(e: keyring::Error) -> Error {
     // Display only: the Debug form of BadEncoding would print the stored bytes.
     let problem = match &e {
-        keyring::Error::PlatformFailure(inner) => StorageProblem::NoService(inner.to_string()),
+        keyring::Error::PlatformFailure(inner) => platform::failure_problem(inner.as_ref()),
         keyring::Error::NoStorageAccess(inner) => platform::access_problem(inner.as_ref()),
         keyring::Error::BadEncoding(_) => StorageProblem::BadEncoding,
         other => StorageProblem::Refused(other.to_string()),

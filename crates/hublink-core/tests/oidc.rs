@@ -141,8 +141,9 @@ async fn a_code_refresh_revoke_cycle_at_the_provider() {
     assert!(sign_in.tokens.lifetime.is_some());
 
     let renewed = idp.refresh("Flow", &refresh).await.expect("the refresh succeeds");
-    assert_ne!(renewed.access_token.expose(), sign_in.tokens.access_token.expose());
-    let rotated = renewed.refresh_token.expect("a rotated refresh token");
+    renewed.id_token_check.as_ref().expect("the refreshed ID token verifies");
+    assert_ne!(renewed.tokens.access_token.expose(), sign_in.tokens.access_token.expose());
+    let rotated = renewed.tokens.refresh_token.expect("a rotated refresh token");
     assert_eq!(local.counts().refresh_grants, 1);
     // The rotated-away token no longer works.
     assert!(matches!(idp.refresh("Flow", &refresh).await, Err(Error::SignInRequired { .. })));

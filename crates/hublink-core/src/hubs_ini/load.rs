@@ -46,7 +46,8 @@ pub fn fingerprint(dirs: &[PathBuf]) -> IniFingerprint {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ini")) {
-                let meta = entry.metadata().ok();
+                // Through symlinks: an ini that is a link to a managed file changes with it.
+                let meta = fs::metadata(&path).ok();
                 out.push((path, meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len())));
             }
         }
@@ -56,8 +57,14 @@ pub fn fingerprint(dirs: &[PathBuf]) -> IniFingerprint {
 }
 
 /// A hub whose `ca_file` is missing, not a regular file or holds no PEM certificate stays
-/// listed (signing in says what is wrong), and the file is reported as an error.
-pub(super) fn ca_file_problem(hub: &IniHub) -> Option<IniProblem> {
+/// listed (signing in says what is wrong), and the file is reported as an error. Not part of
+/// [`load_dirs`]'s result, which is cached: a fixed CA file must stop being reported without
+/// the ini file changing.
+pub fn ca_file_problems(load: &IniLoad) -> Vec<IniProblem> {
+    load.hubs.iter().filter_map(ca_file_problem).collect()
+}
+
+fn ca_file_problem(hub: &IniHub) -> Option<IniProblem> {
     let path = hub.settings.ca_file.as_ref()?;
     let Err(crate::Error::CaFile { reason, .. }) = crate::http::load_ca_file(path) else { return None };
     Some(IniProblem {
@@ -108,7 +115,6 @@ pub fn load_dirs(dirs: &[PathBuf]) -> IniLoad {
                 Ok(bytes) => {
                     let load = parse_ini_bytes(&file, &bytes);
                     out.problems.extend(load.problems);
-                    out.problems.extend(load.hubs.iter().filter_map(ca_file_problem));
                     for hub in load.hubs {
                         add_unique(&mut out, &mut seen_hubs, hub);
                     }

@@ -238,7 +238,7 @@ mod section;
 
 use decode::*;
 use lines::*;
-pub use load::{IniFingerprint, fingerprint, load_dirs, machine_hubs_dir, user_hubs_dir};
+pub use load::{IniFingerprint, ca_file_problems, fingerprint, load_dirs, machine_hubs_dir, user_hubs_dir};
 pub use section::parse_ini_bytes;
 use section::*;
 

@@ -151,16 +151,18 @@ fn check_claims(claims: &Map<String, Value>, expect: &Expectations<'_>) -> Resul
     let iss = claims.get("iss").and_then(Value::as_str).ok_or(IdTokenProblem::MissingClaim("iss"))?;
     // Google's ID tokens may carry its issuer without the scheme (`accounts.google.com`), which
     // its documentation allows; the host is still compared exactly.
-    let schemeless = expect.issuer.trim_end_matches('/').strip_prefix("https://") == Some(iss);
+    let schemeless = iss == "accounts.google.com" && super::same_issuer(expect.issuer, "https://accounts.google.com");
     if !super::same_issuer(iss, expect.issuer) && !schemeless {
         return Err(IdTokenProblem::Issuer { found: crate::http::shorten(iss), expected: expect.issuer.to_owned() });
     }
     check_audience(claims, expect)?;
     check_times(claims, expect)?;
-    if let Some(nonce) = expect.nonce
-        && claims.get("nonce").and_then(Value::as_str) != Some(nonce)
-    {
-        return Err(IdTokenProblem::Nonce);
+    if let Some(nonce) = expect.nonce {
+        match claims.get("nonce").and_then(Value::as_str) {
+            None => return Err(IdTokenProblem::MissingClaim("nonce")),
+            Some(n) if n != nonce => return Err(IdTokenProblem::Nonce),
+            Some(_) => {}
+        }
     }
     let text = |name: &str| claims.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
     let user = text("preferred_username")

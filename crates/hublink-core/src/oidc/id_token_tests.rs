@@ -85,9 +85,13 @@ fn claims_in_the_shapes_real_providers_send_are_accepted() {
     // No preferred_username: email, then sub.
     assert_eq!(check(json!({"preferred_username": null, "email": "q@example.com"})).unwrap().user, "q@example.com");
     assert_eq!(check(json!({"preferred_username": null})).unwrap().user, "248289761001");
-    // Google: the issuer without its scheme; another host without a scheme is still refused.
-    assert!(check(json!({"iss": "login.example.com"})).is_ok());
-    assert!(matches!(check(json!({"iss": "evil.example.com"})), Err(IdTokenProblem::Issuer { .. })));
+    // Google's documented scheme-less `accounts.google.com`: for Google only.
+    let s = signer("k1");
+    let mut google = expect(&[]);
+    google.issuer = "https://accounts.google.com";
+    let token = s.sign(Some("k1"), &claims(json!({"iss": "accounts.google.com"})));
+    assert!(verify(&token, &s.jwks, &google).is_ok());
+    assert!(matches!(check(json!({"iss": "login.example.com"})), Err(IdTokenProblem::Issuer { .. })));
     // A bare-origin issuer equals the same origin with a slash.
     let s = signer("k1");
     let mut e = expect(&[]);
@@ -141,6 +145,7 @@ fn attacks_are_refused() {
     // Another issuer, a wrong nonce, a missing exp.
     assert!(matches!(check(json!({"iss": "https://evil.example.com"})), Err(IdTokenProblem::Issuer { .. })));
     assert_eq!(check(json!({"nonce": "replayed"})), Err(IdTokenProblem::Nonce));
+    assert_eq!(check(json!({"nonce": null})), Err(IdTokenProblem::MissingClaim("nonce")));
     assert_eq!(check(json!({"exp": null})), Err(IdTokenProblem::MissingClaim("exp")));
     // Signed by a key the provider does not publish.
     let other = signer("k1");

@@ -83,6 +83,15 @@ impl Lifetime {
 pub struct Identity {
     /// `preferred_username`, else `email`, else `sub`.
     pub user: String,
+    /// The ID token's `amr` named a second factor (`None`: it did not report `amr`).
+    pub second_factor: Option<bool>,
+}
+
+/// The answer to a refresh: the new tokens, and whether a new ID token (when sent) verified.
+#[derive(Debug)]
+pub struct Refreshed {
+    pub tokens: Tokens,
+    pub id_token_check: Result<()>,
 }
 
 /// A finished, checked sign-in: the tokens and who they belong to.
@@ -128,14 +137,21 @@ impl std::fmt::Debug for Idp {
 }
 
 /// An authorization request in flight: what the callback is checked against. Secret parts are
-/// [`Secret`]s.
-#[derive(Debug)]
+/// [`Secret`]s; `Debug` shows none of it (the URL carries `state` and `nonce`).
 pub struct PendingAuthorization {
     pub url: Url,
     pub state: Secret,
     nonce: Secret,
     verifier: Secret,
     redirect_uri: String,
+}
+
+impl std::fmt::Debug for PendingAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingAuthorization")
+            .field("endpoint", &self.url.origin().ascii_serialization())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A device authorization in flight (RFC 8628 §3.2).
@@ -165,6 +181,14 @@ impl Idp {
         let url = Url::parse(&format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/')))
             .map_err(|e| discovery_error(format!("the issuer is not an address ({e})")))?;
         let answer = get_json(&http, &url, "the identity provider's discovery document").await?;
+        if answer.status.is_server_error() {
+            // The provider is there but failing: like being offline, it may pass.
+            return Err(Error::Network {
+                what: "the identity provider's discovery document".into(),
+                detail: format!("the server failed (HTTP {})", answer.status),
+                source: None,
+            });
+        }
         if !answer.status.is_success() {
             return Err(discovery_error(format!(
                 "the discovery document answered HTTP {} (is the issuer address right?)",
@@ -267,7 +291,8 @@ impl Idp {
             return Err(Error::MfaMissing { amr: claims.amr });
         }
         let tokens = tokens_of(answer);
-        Ok(SignIn { tokens, identity: Identity { user: claims.user } })
+        let second_factor = claims.amr.as_ref().map(|amr| amr.iter().any(|m| is_second_factor(m)));
+        Ok(SignIn { tokens, identity: Identity { user: claims.user, second_factor } })
     }
 
     async fn verify_id_token(
@@ -292,8 +317,11 @@ impl Idp {
     }
 
     /// Exchange a refresh token. `invalid_grant` (revoked, expired) becomes
-    /// [`Error::SignInRequired`]. A new ID token, when sent, must verify (without a nonce).
-    pub async fn refresh(&self, hub_name: &str, refresh_token: &RefreshToken) -> Result<Tokens> {
+    /// [`Error::SignInRequired`]. A new ID token, when sent, is verified (without a nonce), but
+    /// its verdict comes back beside the tokens rather than instead of them: a provider that
+    /// rotates refresh tokens has already retired the old one, and throwing the new one away
+    /// over an ID token (a JWKS blip, a clock) would end the session at the next refresh.
+    pub async fn refresh(&self, hub_name: &str, refresh_token: &RefreshToken) -> Result<Refreshed> {
         let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose()),
@@ -309,10 +337,11 @@ impl Idp {
             },
             other => other,
         })?;
-        if let Some(id_token) = &answer.id_token {
-            self.verify_id_token(id_token, date, None).await?;
-        }
-        Ok(tokens_of(answer))
+        let id_token_check = match &answer.id_token {
+            Some(id_token) => self.verify_id_token(id_token, date, None).await.map(|_| ()),
+            None => Ok(()),
+        };
+        Ok(Refreshed { tokens: tokens_of(answer), id_token_check })
     }
 
     /// Start the device authorization grant (RFC 8628 §3.1).

@@ -39,8 +39,10 @@ impl TokenAnswer {
     /// How long the access token works: `expires_in` when sent, else the `exp` of an access
     /// token that is a JWT (read, not trusted for anything else), else unknown.
     pub fn lifetime(&self) -> Option<super::Lifetime> {
+        // At most a year: no access token lives longer, and nothing a provider sends may
+        // overflow a date.
         if let Some(s) = self.expires_in.filter(|s| *s > 0) {
-            return Some(super::Lifetime::Lasts(time::Duration::seconds(s)));
+            return Some(super::Lifetime::Lasts(time::Duration::seconds(s.min(366 * 86_400))));
         }
         jwt_exp(self.access_token.expose())
             .and_then(|exp| OffsetDateTime::from_unix_timestamp(exp).ok())

@@ -25,8 +25,11 @@ pub fn read_policy() -> Result<crate::policy::Policy, (String, crate::policy::Po
     use crate::policy::{Policy, PolicyProblem};
     let path = PathBuf::from("/Library/Managed Preferences/app.hublink.desktop.plist");
     let origin = path.display().to_string();
-    if !path.exists() {
-        return Ok(Policy::default());
+    match path.try_exists() {
+        Ok(false) => return Ok(Policy::default()),
+        Ok(true) => {}
+        // Present but not readable to us: not "no policy" (fail closed).
+        Err(e) => return Err((origin, PolicyProblem::Unreadable(e.to_string()))),
     }
     let value: plist::Value =
         plist::Value::from_file(&path).map_err(|e| (origin.clone(), PolicyProblem::Unreadable(e.to_string())))?;

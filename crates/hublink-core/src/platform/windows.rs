@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-/// The machine-wide hubs.ini folder: `%ProgramData%\Hublink`.
+/// The machine-wide hubs.ini folder: `%ProgramData%\Hublink`, from the Known Folders API
+/// (`FOLDERID_ProgramData`) — not from the `ProgramData` variable, which any user can set.
 pub fn machine_hubs_dir() -> PathBuf {
-    let base = std::env::var_os("ProgramData")
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
-    base.join("Hublink")
+    known_folders::get_known_folder_path(known_folders::KnownFolder::ProgramData)
+        .unwrap_or_else(|| PathBuf::from(r"C:\ProgramData"))
+        .join("Hublink")
 }
 
 /// The per-user configuration folder Hublink's state lives under (`%APPDATA%`).
@@ -31,7 +31,10 @@ pub fn read_policy() -> Result<crate::policy::Policy, (String, crate::policy::Po
     let origin = r"HKLM\SOFTWARE\Policies\Hublink".to_owned();
     let key = match RegKey::predef(HKEY_LOCAL_MACHINE).open_subkey_with_flags(r"SOFTWARE\Policies\Hublink", KEY_READ) {
         Ok(k) => k,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Policy::default()),
+        // No Group Policy: a policy.json an installer put in the machine-wide folder.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return super::policy_file(&machine_hubs_dir().join("policy.json"));
+        }
         Err(e) => return Err((origin, PolicyProblem::Unreadable(e.to_string()))),
     };
     let mut map = serde_json::Map::new();

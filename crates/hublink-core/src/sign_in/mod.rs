@@ -41,11 +41,17 @@ pub struct NewSession {
     pub credentials: Credentials,
     /// `preferred_username`, else `email`, else `sub`.
     pub user: String,
+    /// A second factor was used (`None`: the method cannot tell).
+    pub second_factor: Option<bool>,
 }
 
 impl From<oidc::SignIn> for NewSession {
     fn from(s: oidc::SignIn) -> NewSession {
-        NewSession { credentials: Credentials::Oidc(s.tokens), user: s.identity.user }
+        NewSession {
+            credentials: Credentials::Oidc(s.tokens),
+            user: s.identity.user,
+            second_factor: s.identity.second_factor,
+        }
     }
 }
 

@@ -23,8 +23,20 @@ pub fn access_problem(inner: &(dyn std::error::Error + Send + Sync + 'static)) -
     }
 }
 
+/// The problem behind a keyring `PlatformFailure`: usually no Secret Service at all, but the
+/// keyring crate also reports a write into a locked collection this way.
+pub fn failure_problem(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> StorageProblem {
+    use dbus_secret_service::Error as Ss;
+    match inner.downcast_ref::<Ss>() {
+        Some(Ss::Locked | Ss::Prompt) => StorageProblem::Locked,
+        Some(Ss::Dbus(e)) if e.name() == Some("org.freedesktop.Secret.Error.IsLocked") => StorageProblem::Locked,
+        _ if inner.to_string().to_ascii_lowercase().contains("locked") => StorageProblem::Locked,
+        _ => StorageProblem::NoService(inner.to_string()),
+    }
+}
+
 /// Does the Secret Service have a collection under the `default` alias? `None` when it cannot
-/// be asked. A keyring call's own thread and timeout surround this (see `KeyringEntries`).
+/// be asked. Runs on the keyring call's own thread, inside its timeout (see `KeyringEntries`).
 fn has_default_collection() -> Option<bool> {
     use dbus_secret_service::{EncryptionType, Error as Ss, SecretService};
     let service = SecretService::connect(EncryptionType::Plain).ok()?;

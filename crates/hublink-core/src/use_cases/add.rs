@@ -26,6 +26,8 @@ pub struct Proposal {
     pub origin: ProposalOrigin,
     /// A link's signature, judged by the organisation's keys ("issued by your organization").
     pub signature: LinkSignature,
+    /// The link's `sig` itself, kept with the hub so later rules can judge it again.
+    pub sig: Option<String>,
 }
 
 impl Proposal {
@@ -71,8 +73,8 @@ impl PrepareAdd {
         let mut proposal = match crate::link::parse_user_input(input)? {
             UserInput::Link(link) => {
                 let signature = policy.check_signature(&link)?;
-                let AuthLink { settings, ignored, .. } = link;
-                Proposal { settings, ignored, origin: ProposalOrigin::Link, signature }
+                let AuthLink { settings, ignored, signature: sig } = link;
+                Proposal { settings, ignored, origin: ProposalOrigin::Link, signature, sig }
             }
             UserInput::HubAddress(address) => {
                 policy.check_user_may_add()?;
@@ -110,7 +112,7 @@ async fn retrieve_from_hub(address: Url) -> Result<Proposal> {
             serde_json::from_slice(&body).map_err(|_| Error::Protocol(format!("{well_known} is not valid JSON")))?;
         let (settings, ignored) = HubSettings::from_well_known_json(&address, &json)?;
         let origin = ProposalOrigin::PublishedByHub(well_known);
-        return Ok(Proposal { settings, ignored, origin, signature: LinkSignature::Unsigned });
+        return Ok(Proposal { settings, ignored, origin, signature: LinkSignature::Unsigned, sig: None });
     }
     let (settings, ignored) = HubSettings::from_pairs([("url", address.as_str())], Context::Link)?;
     Ok(Proposal {
@@ -118,6 +120,7 @@ async fn retrieve_from_hub(address: Url) -> Result<Proposal> {
         ignored,
         origin: ProposalOrigin::AddressAsIssuer(address),
         signature: LinkSignature::Unsigned,
+        sig: None,
     })
 }
 
@@ -143,7 +146,7 @@ impl Add {
         self.parts.policy.check_user_hub(settings)?;
         let lower = settings.name.to_lowercase();
         let admin_same_name = existing.iter().find(|h| {
-            matches!(h.source, Source::HubsIni { .. })
+            h.from_administrator()
                 && h.settings.name.to_lowercase() == lower
                 && h.settings.display_host() != settings.display_host()
         });
@@ -160,10 +163,15 @@ impl Add {
             if data.hubs.iter().any(|r| r.id == id) {
                 return false;
             }
-            data.hubs.push(LinkRecord { id: id.clone(), link, added_at });
+            data.hubs.push(LinkRecord { id: id.clone(), link, signature: proposal.sig.clone(), added_at });
             true
         })?;
-        let hub = Hub { id, settings: settings.clone(), source: Source::Link, hidden: false };
+        let hub = Hub {
+            id,
+            settings: settings.clone(),
+            source: Source::Link { signature: proposal.sig.clone() },
+            hidden: false,
+        };
         Ok(AddOutcome { hub, already_present: !added })
     }
 }

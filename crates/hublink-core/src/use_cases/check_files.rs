@@ -23,7 +23,8 @@ impl CheckHubsFiles {
             Some(p) => vec![p.to_owned()],
             None => crate::catalog::hubs_ini_dirs(),
         };
-        let load = hubs_ini::load_dirs(&dirs);
+        let mut load = hubs_ini::load_dirs(&dirs);
+        load.problems.extend(hubs_ini::ca_file_problems(&load));
         HubsFilesReport { dirs, load }
     }
 }

@@ -26,9 +26,7 @@ impl SignIn {
 
     pub async fn run(&self, hub: &Hub, options: LoginOptions, progress: &ProgressFn<'_>) -> Result<SignedIn> {
         // A hub added before the organisation's rules changed: asked again, before any request.
-        if matches!(hub.source, crate::catalog::Source::Link) {
-            self.parts.policy.check_user_hub(&hub.settings)?;
-        }
+        self.parts.policy.check_hub(hub)?;
         self.keeper.check_writable().await?;
         let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
         let ctx = SignInContext {
