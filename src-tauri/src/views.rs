@@ -45,8 +45,8 @@ impl HubView {
             client_id: s.client_id.clone(),
             source: hub.source.as_str(),
             source_detail: match &hub.source {
-                Source::Link => "added from an authentication link".into(),
-                Source::HubsIni { file, section, line } => format!("{}:{line} [{section}]", file.display()),
+                Source::Link { .. } => "added from an authentication link".into(),
+                Source::HubsIni { file, section, line, .. } => format!("{}:{line} [{section}]", file.display()),
             },
             hidden: hub.hidden,
             mfa_required: s.mfa_required,
