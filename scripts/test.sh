@@ -10,6 +10,9 @@
 #      ones (string claims, extra audiences, skewed clocks, …), keyrings that are locked or
 #      have no default keyring, proxies, odd files
 #   6. the real desktop app under Xvfb, driven by tauri-driver + WebKitWebDriver
+#   7. the administrator's guide: every deployment snippet checked mechanically
+#   8. the Linux packages: .deb and .rpm built (release), the .deb installed, used through
+#      plain xdg-open and removed; the Windows/macOS packaging configuration checked
 # Screenshots of the app land in target/screenshots.
 #
 # scripts/test.sh --fast   the gate and the unit ring of the core and the CLI only (your loop)
@@ -65,3 +68,9 @@ rm -rf target/screenshots
 tests/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec tests/desktop/*.test.mjs
 echo "screenshots: $(ls target/screenshots/*.png 2>/dev/null | tr '\n' ' ')"
+
+echo "== 7. the administrator's guide: deployment snippets"
+scripts/check-admin-snippets.sh
+
+echo "== 8. packages: build, install, use, remove (scripts/package-test.sh)"
+scripts/package-test.sh

@@ -4,6 +4,8 @@
 mod commands;
 mod error;
 mod links;
+#[cfg(target_os = "linux")]
+mod scheme;
 mod views;
 mod watch;
 
@@ -110,7 +112,46 @@ fn bring_to_front(app: &AppHandle) {
 /// (Linux desktop files, the Windows registry; macOS reads Info.plist). A failure is logged,
 /// never fatal: the app works, only clicked links will not reach it.
 fn register_scheme(app: &AppHandle) {
-    #[cfg(any(target_os = "linux", windows))]
+    #[cfg(target_os = "linux")]
+    {
+        // Not the plugin's register_all(): its quoted `Exec=` breaks plain xdg-open (scheme.rs).
+        // Off the main thread: it runs xdg-mime, which must not delay the window.
+        let name = app.config().product_name.clone().unwrap_or_else(|| "Hublink".into());
+        let exe = match app.env().appimage {
+            Some(appimage) => Ok(std::path::PathBuf::from(appimage)),
+            None => tauri::utils::platform::current_exe(),
+        };
+        let data_home = app.path().data_dir();
+        let spawned = std::thread::Builder::new().name("register-scheme".into()).spawn(move || {
+            let outcome = match (exe, data_home) {
+                (Ok(exe), Ok(home)) => scheme::register(&name, &exe, &home, &scheme::system_data_dirs()),
+                (Err(e), _) => Err(format!("cannot find this executable: {e}")),
+                (_, Err(e)) => Err(format!("cannot find the data folder: {e}")),
+            };
+            match outcome {
+                Ok(scheme::Registered::ByPackage(file)) => {
+                    log::info!("hublink: links are handled through the installed {}", file.display());
+                }
+                Ok(scheme::Registered::PerUser { file, quoted }) => {
+                    log::info!("registered as the handler of hublink: links ({})", file.display());
+                    if quoted {
+                        log::warn!(
+                            "this program's path needs quoting in {}: desktop environments and `gio open` start it, \
+                             plain xdg-open does not; move Hublink to a path without spaces or special characters",
+                            file.display()
+                        );
+                    }
+                }
+                Err(e) => {
+                    log::warn!("could not register the hublink: scheme ({e}); clicked links will not reach Hublink")
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            log::warn!("could not register the hublink: scheme ({e}); clicked links will not reach Hublink");
+        }
+    }
+    #[cfg(windows)]
     {
         use tauri_plugin_deep_link::DeepLinkExt;
         match app.deep_link().register_all() {
