@@ -22,12 +22,12 @@ fn measure(name: &str, unit: &str, per_iter: usize, mut f: impl FnMut()) {
     let elapsed = start.elapsed();
     let per = elapsed / iters as u32;
     let rate = (iters as f64 * per_iter as f64) / elapsed.as_secs_f64();
-    println!("| {name:<48} | {:>12} | {:>22} |", format!("{per:.2?}"), format!("{rate:.0} {unit}/s"));
+    println!("| {name:<58} | {:>12} | {:>22} |", format!("{per:.2?}"), format!("{rate:.0} {unit}/s"));
 }
 
 fn main() {
-    println!("| {:<48} | time per run | {:>22} |", "operation", "throughput");
-    println!("|{}|--------------|{}|", "-".repeat(50), "-".repeat(24));
+    println!("| {:<58} | time per run | {:>22} |", "operation", "throughput");
+    println!("|{}|--------------|{}|", "-".repeat(60), "-".repeat(24));
 
     let link = "hublink://add?url=https://finance.example.com/hub/&name=Finance%20Hub&issuer=https://login.example.com/realms/corp&client_id=hublink-desktop&mfa=required&session_check=https://finance.example.com/api/session";
     measure("parse one authentication link", "links", 1, || {
