@@ -14,7 +14,9 @@ use crate::views::{
 };
 
 pub struct AppState {
-    pub hublink: Hublink,
+    /// The engine, or why it could not start (a broken policy, no configuration folder):
+    /// then the window still opens and every command answers with that reason.
+    hublink: std::result::Result<Hublink, UiError>,
     pub links: PendingLinks,
     proposals: Mutex<HashMap<u64, Proposal>>,
     next_proposal: AtomicU64,
@@ -22,7 +24,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(hublink: Hublink) -> AppState {
+    pub fn new(hublink: std::result::Result<Hublink, UiError>) -> AppState {
         AppState {
             hublink,
             links: PendingLinks::default(),
@@ -32,8 +34,13 @@ impl AppState {
         }
     }
 
+    /// The engine, or the reason it could not start.
+    pub fn hublink(&self) -> Result<&Hublink> {
+        self.hublink.as_ref().map_err(Clone::clone)
+    }
+
     fn hub(&self, id: &HubId) -> Result<Hub> {
-        Ok(self.hublink.hub(id)?)
+        Ok(self.hublink()?.hub(id)?)
     }
 }
 
@@ -48,27 +55,27 @@ fn internal(what: &str) -> UiError {
 
 #[tauri::command]
 pub async fn list_hubs(state: State<'_, AppState>) -> Result<HubsView> {
-    let catalog = state.hublink.catalog()?;
+    let catalog = state.hublink()?.catalog()?;
     Ok(HubsView {
         hubs: catalog.hubs.iter().map(|h| HubView::new(h, catalog.sessions.get(&h.id))).collect(),
         problems: catalog.ini_problems.iter().map(IniProblemView::from).collect(),
         warnings: catalog.warnings.clone(),
-        storage_warning: state.hublink.storage_warning(),
-        hubs_dirs: state.hublink.ini_dirs().iter().map(|d| d.display().to_string()).collect(),
-        policy: state.hublink.policy().into(),
+        storage_warning: state.hublink()?.storage_warning(),
+        hubs_dirs: state.hublink()?.ini_dirs().iter().map(|d| d.display().to_string()).collect(),
+        policy: state.hublink()?.policy().into(),
     })
 }
 
 #[tauri::command]
 pub async fn check_hub(state: State<'_, AppState>, hub_id: String) -> Result<HubStateView> {
     let hub = state.hub(&self::hub_id(&hub_id)?)?;
-    Ok(state.hublink.restore_one(&hub).await.into())
+    Ok(state.hublink()?.restore_one(&hub).await.into())
 }
 
 #[tauri::command]
 pub async fn prepare_add(state: State<'_, AppState>, input: String, received_from: String) -> Result<ProposalView> {
-    let proposal = state.hublink.prepare_add(&input).await?;
-    let already_present = state.hublink.hub(&proposal.hub_id()).is_ok();
+    let proposal = state.hublink()?.prepare_add(&input).await?;
+    let already_present = state.hublink()?.hub(&proposal.hub_id()).is_ok();
     let id = state.next_proposal.fetch_add(1, Ordering::Relaxed);
     let from = if received_from == "link" { "link" } else { "paste" };
     let view = ProposalView::new(id, &proposal, already_present, from);
@@ -84,7 +91,7 @@ pub async fn confirm_add(app: AppHandle, state: State<'_, AppState>, proposal_id
         .map_err(|_| internal("the proposal list"))?
         .remove(&proposal_id)
         .ok_or(Error::ProposalExpired)?;
-    let outcome = state.hublink.add(&proposal)?;
+    let outcome = state.hublink()?.add(&proposal)?;
     let _ = app.emit("hubs-changed", ());
     Ok(outcome.into())
 }
@@ -107,7 +114,7 @@ pub async fn take_pending_links(state: State<'_, AppState>) -> Result<Vec<String
 pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, device: bool) -> Result<SignedInView> {
     let hub_id = self::hub_id(&hub_id)?;
     let hub = state.hub(&hub_id)?;
-    let hublink = state.hublink.clone();
+    let hublink = state.hublink()?.clone();
     let id = hub_id.clone();
     let task = tokio::spawn(async move {
         let progress = move |p| {
@@ -148,13 +155,13 @@ pub async fn cancel_login(state: State<'_, AppState>, hub_id: String) -> Result<
 #[tauri::command]
 pub async fn logout(state: State<'_, AppState>, hub_id: String) -> Result<String> {
     let hub = state.hub(&self::hub_id(&hub_id)?)?;
-    Ok(state.hublink.logout(&hub).await?.describe())
+    Ok(state.hublink()?.logout(&hub).await?.describe())
 }
 
 #[tauri::command]
 pub async fn remove_hub(app: AppHandle, state: State<'_, AppState>, hub_id: String) -> Result<()> {
     let hub = state.hub(&self::hub_id(&hub_id)?)?;
-    state.hublink.remove(&hub).await?;
+    state.hublink()?.remove(&hub).await?;
     let _ = app.emit("hubs-changed", ());
     Ok(())
 }
@@ -162,7 +169,7 @@ pub async fn remove_hub(app: AppHandle, state: State<'_, AppState>, hub_id: Stri
 #[tauri::command]
 pub async fn set_hidden(app: AppHandle, state: State<'_, AppState>, hub_id: String, hidden: bool) -> Result<()> {
     let hub = state.hub(&self::hub_id(&hub_id)?)?;
-    state.hublink.set_hidden(&hub, hidden)?;
+    state.hublink()?.set_hidden(&hub, hidden)?;
     let _ = app.emit("hubs-changed", ());
     Ok(())
 }
@@ -176,7 +183,7 @@ pub async fn open_in_browser(state: State<'_, AppState>, url: String) -> Result<
             detail: "only http and https addresses can be opened".into(),
         })?;
     state
-        .hublink
+        .hublink()?
         .open_in_browser(&url)
         .map_err(|reason| Error::BadAddress { what: "the page to open", detail: reason.to_string() }.into())
 }

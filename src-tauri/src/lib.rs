@@ -14,13 +14,14 @@ use tauri::{AppHandle, Emitter, Manager};
 use crate::commands::AppState;
 
 pub fn run() {
-    let hublink = match hublink_core::Hublink::from_env() {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("hublink-desktop: {}: {}\nnext: {}", e.message(), e.cause(), e.next_step());
-            std::process::exit(e.exit_code() as i32);
-        }
-    };
+    // Before any session is in memory: no core dump may ever hold a refresh token.
+    hublink_core::platform::harden_process();
+    // A broken policy (or no configuration folder) fails closed, but visibly: the window
+    // opens and shows the reason and who must act, instead of the app vanishing.
+    let hublink = hublink_core::Hublink::from_env().map_err(|e| {
+        eprintln!("hublink-desktop: {}: {}\nnext: {}", e.message(), e.cause(), e.next_step());
+        hublink_core::ErrorReport::from(e)
+    });
     let result = tauri::Builder::default()
         // First, so a second instance (a link clicked while we run) hands over and exits
         // before anything else starts.
@@ -45,10 +46,11 @@ pub fn run() {
                 });
             }
             let handle = app.handle().clone();
-            let dirs = app.state::<AppState>().hublink.ini_dirs().to_vec();
-            watch::watch(dirs, move || {
-                let _ = handle.emit("hubs-changed", ());
-            });
+            if let Ok(hublink) = app.state::<AppState>().hublink() {
+                watch::watch(hublink.ini_dirs().to_vec(), move || {
+                    let _ = handle.emit("hubs-changed", ());
+                });
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

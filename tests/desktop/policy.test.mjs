@@ -152,3 +152,25 @@ describe('signed links', () => {
     }
   });
 });
+
+describe('a broken policy', () => {
+  test('fails closed, but visibly: the window opens and says what is wrong and who must act', async () => {
+    const user = managedUser('policy-broken', {});
+    const file = path.join(user.env.HUBLINK_MACHINE_DIR, 'policy.json');
+    fs.writeFileSync(file, '{"RequireMfa": true}');
+    const app = await launchApp(user);
+    try {
+      const { session } = app;
+      await session.waitForVisible('#load-error');
+      const error = await text(session, '#load-error');
+      assert.match(error, /policy cannot be read/i);
+      assert.ok(error.includes(file), error);
+      assert.match(error, /`RequireMfa` is not a policy rule/);
+      assert.match(error, /administrator/);
+      assert.equal(await session.execute('return document.querySelectorAll(".hub-card").length'), 0, 'no hub is usable');
+      await saveScreenshot(session, 'policy-broken');
+    } finally {
+      await app.stop();
+    }
+  });
+});

@@ -127,6 +127,8 @@ enum HubsCommand {
 }
 
 fn main() -> std::process::ExitCode {
+    // Before any session is in memory: no core dump may ever hold a refresh token.
+    hublink_core::platform::harden_process();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -480,7 +480,8 @@ impl Error {
             Io { path, source } => format!("{}: {source}", path.display()),
             NewerState { .. } => self.to_string(),
             ProposalExpired => "the link was confirmed already, or Hublink restarted since it was shown".into(),
-            Policy(_) | PolicyUnusable { .. } | NameTaken { .. } | SigningKey { .. } => self.to_string(),
+            PolicyUnusable { origin, problem } => format!("{origin}: {problem}"),
+            Policy(_) | NameTaken { .. } | SigningKey { .. } => self.to_string(),
             BadAddress { .. } | TaskFailed { .. } | NoConfigFolder => self.to_string(),
             Internal(d) => d.clone(),
         }
@@ -544,7 +545,7 @@ impl Error {
                 r.rule
             ),
             PolicyUnusable { origin, .. } => format!(
-                "Send this to your administrator: Hublink refuses to run until {origin} is a valid policy (docs/admin/policy.md lists the rules)."
+                "Send this to your administrator: Hublink will not work until {origin} is a valid policy (the rules are listed in the administrator's guide, policy.md)."
             ),
             SigningKey { .. } => {
                 "Give the private key file `hublink link keygen` wrote (PKCS#8 PEM, -----BEGIN PRIVATE KEY-----)."

@@ -149,11 +149,20 @@ impl FileLock {
 }
 
 /// The lock file (created, with its private folder, if missing); its content is never used.
+/// Created 0600 and never through a symlink: a link planted in the locks folder must not make
+/// Hublink create or open a file elsewhere.
 fn open_lock_file(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent() {
         ensure_private_dir(dir)?;
     }
-    OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(|e| Error::io(path, e))
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path).map_err(|e| Error::io(path, e))
 }
 
 impl Drop for FileLock {
@@ -165,6 +174,21 @@ impl Drop for FileLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn lock_files_are_private_and_never_followed_through_a_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("locks").join("a.lock");
+        drop(FileLock::acquire_blocking(&lock).unwrap());
+        assert_eq!(fs::metadata(&lock).unwrap().permissions().mode() & 0o777, 0o600);
+        let elsewhere = dir.path().join("elsewhere");
+        let planted = dir.path().join("locks").join("b.lock");
+        std::os::unix::fs::symlink(&elsewhere, &planted).unwrap();
+        assert!(FileLock::acquire_blocking(&planted).is_err(), "a planted symlink is refused");
+        assert!(!elsewhere.exists(), "nothing was created through it");
+    }
 
     #[test]
     fn atomic_write_replaces_whole_file_and_leaves_no_temp() {

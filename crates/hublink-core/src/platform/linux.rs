@@ -22,3 +22,17 @@ pub fn documents() -> Option<PathBuf> {
 pub fn read_policy() -> Result<crate::policy::Policy, (String, crate::policy::PolicyProblem)> {
     super::policy_file(&machine_hubs_dir().join("policy.json"))
 }
+
+/// `prctl(PR_SET_DUMPABLE, 0)`, through rustix's safe wrapper. A failure is logged: it leaves
+/// the process as it was, which is no reason not to run.
+pub fn set_non_dumpable() {
+    use rustix::process::{DumpableBehavior, set_dumpable_behavior};
+    if let Err(e) = set_dumpable_behavior(DumpableBehavior::NotDumpable) {
+        tracing::warn!(error = %e, "could not turn off core dumps for this process");
+    }
+}
+
+/// Is this process dumpable (core dumps, same-user ptrace)? For tests and `doctor`.
+pub fn is_dumpable() -> Option<bool> {
+    rustix::process::dumpable_behavior().ok().map(|b| b != rustix::process::DumpableBehavior::NotDumpable)
+}

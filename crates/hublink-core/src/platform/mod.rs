@@ -54,3 +54,21 @@ pub fn policy_file(path: &std::path::Path) -> Result<Policy, (String, PolicyProb
         Err(e) => Err((origin, PolicyProblem::Unreadable(e.to_string()))),
     }
 }
+
+/// Make this process refuse core dumps and ptrace by other processes of the same user
+/// (Linux `PR_SET_DUMPABLE` 0): a crash or SIGQUIT while a session is in memory must not write
+/// its refresh token to disk. Called first thing by the CLI and the desktop app; elsewhere a
+/// no-op (macOS and Windows do not write core dumps by default).
+pub fn harden_process() {
+    #[cfg(target_os = "linux")]
+    linux::set_non_dumpable();
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn a_hardened_process_writes_no_core_dump() {
+        super::harden_process();
+        assert_eq!(super::linux::is_dumpable(), Some(false));
+    }
+}
