@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startIdp } from '../idp/idp.mjs';
 import { ALICE } from '../people.mjs';
-import { linkFor, newUser, show } from './harness.mjs';
+import { editPlainFileSession, linkFor, newUser, show } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -216,16 +216,9 @@ describe('identity provider checks', () => {
     const env = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', HUBLINK_INSECURE_STORAGE: '1' };
     assert.equal((await user.run(['add', linkFor(idp), '--yes'], { env })).code, 0);
     assert.equal((await user.run(['login', 'Demo Hub', '--timeout', '45'], { env })).code, 0);
-    // The session is split over 1,000-character entries: a header file, then <id>_1, <id>_2, …
-    const dir = path.join(user.home, 'insecure-secrets');
-    const head = fs.readdirSync(dir).find((f) => !f.includes('_'));
-    const id = head.replace('.secret', '');
-    const count = Number(fs.readFileSync(path.join(dir, head), 'utf8').split(':').at(-1));
-    let whole = '';
-    for (let i = 1; i <= count; i += 1) whole += fs.readFileSync(path.join(dir, `${id}_${i}.secret`), 'utf8');
-    const stored = JSON.parse(whole);
-    stored.access_token = 'spoiled-token';
-    fs.writeFileSync(path.join(dir, head), JSON.stringify(stored));
+    editPlainFileSession(user, (stored) => {
+      stored.access_token = 'spoiled-token';
+    });
     const refreshes = idp.counters.refreshes;
     const r = await user.run(['status', '--json'], { env });
     assert.equal(r.code, 0, show(r));

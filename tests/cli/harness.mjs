@@ -118,6 +118,24 @@ export function linkFor(idp, extra = {}) {
   return `hublink://add?${params}`;
 }
 
+/**
+ * Change the session a user keeps in plain-file storage (HUBLINK_INSECURE_STORAGE=1 without a
+ * keyring): `change` gets the parsed session and edits it. The session is split over
+ * 1,000-character entries — a header file, then <id>_1, <id>_2, … — and is written back as one
+ * small header entry.
+ */
+export function editPlainFileSession(user, change) {
+  const dir = path.join(user.home, 'insecure-secrets');
+  const head = fs.readdirSync(dir).find((f) => !f.includes('_'));
+  const id = head.replace('.secret', '');
+  const count = Number(fs.readFileSync(path.join(dir, head), 'utf8').split(':').at(-1));
+  let whole = '';
+  for (let i = 1; i <= count; i += 1) whole += fs.readFileSync(path.join(dir, `${id}_${i}.secret`), 'utf8');
+  const stored = JSON.parse(whole);
+  change(stored);
+  fs.writeFileSync(path.join(dir, head), JSON.stringify(stored));
+}
+
 /** Assert-friendly summary of a finished command, for failure messages. */
 export function show(r) {
   return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
 import { startQuirkIdp } from '../quirks/idp.mjs';
-import { BIN, newUser, show } from './harness.mjs';
+import { BIN, editPlainFileSession, newUser, show } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FOLLOW = path.resolve(here, '../quirks/follow.mjs');
@@ -106,16 +106,9 @@ describe('each rule refuses or restricts, naming the rule', () => {
     assert.equal((await user.run(['login', 'Quirk Hub', '--timeout', '20'], { env: NO_BUS })).code, 0);
     assert.equal((await user.run(['token', 'Quirk Hub'], { env: NO_BUS })).code, 0, 'a fresh session is fine');
     // Plain-file storage lets the test age the session by two days.
-    // The session is split over 1,000-character files: a header, then <id>_1, <id>_2, …
-    const dir = path.join(user.home, 'insecure-secrets');
-    const head = fs.readdirSync(dir).find((f) => !f.includes('_'));
-    const id = head.replace('.secret', '');
-    const count = Number(fs.readFileSync(path.join(dir, head), 'utf8').split(':').at(-1));
-    let whole = '';
-    for (let i = 1; i <= count; i += 1) whole += fs.readFileSync(path.join(dir, `${id}_${i}.secret`), 'utf8');
-    const stored = JSON.parse(whole);
-    stored.signed_in_at = new Date(Date.now() - 2 * 86_400_000).toISOString();
-    fs.writeFileSync(path.join(dir, head), JSON.stringify(stored));
+    editPlainFileSession(user, (stored) => {
+      stored.signed_in_at = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    });
     const r = await user.run(['token', 'Quirk Hub'], { env: NO_BUS });
     assert.equal(r.code, 3, show(r));
     assert.match(r.stderr, /every 1 days/);

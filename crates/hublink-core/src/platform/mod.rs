@@ -1,9 +1,9 @@
 //! Where things are on each operating system: one file per OS, each with the same functions.
 
-#[cfg(target_os = "linux")]
-mod linux;
-#[cfg(target_os = "linux")]
-pub use linux::*;
+#[cfg(not(any(target_os = "macos", windows)))]
+mod unix;
+#[cfg(not(any(target_os = "macos", windows)))]
+pub use unix::*;
 
 #[cfg(target_os = "macos")]
 mod macos;
@@ -14,11 +14,6 @@ pub use macos::*;
 mod windows;
 #[cfg(windows)]
 pub use windows::*;
-
-#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
-mod other;
-#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
-pub use other::*;
 
 use std::path::PathBuf;
 
@@ -61,7 +56,7 @@ pub fn policy_file(path: &std::path::Path) -> Result<Policy, (String, PolicyProb
 /// no-op (macOS and Windows do not write core dumps by default).
 pub fn harden_process() {
     #[cfg(target_os = "linux")]
-    linux::set_non_dumpable();
+    unix::set_non_dumpable();
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -69,6 +64,6 @@ mod tests {
     #[test]
     fn a_hardened_process_writes_no_core_dump() {
         super::harden_process();
-        assert_eq!(super::linux::is_dumpable(), Some(false));
+        assert_eq!(super::unix::is_dumpable(), Some(false));
     }
 }

@@ -1,4 +1,4 @@
-//! Linux (and the free BSDs' layout): the XDG folders, `/etc` for the administrator.
+//! Linux and other Unix systems: the XDG folders, `/etc` for the administrator.
 
 use std::path::PathBuf;
 
@@ -23,8 +23,9 @@ pub fn read_policy() -> Result<crate::policy::Policy, (String, crate::policy::Po
     super::policy_file(&machine_hubs_dir().join("policy.json"))
 }
 
-/// `prctl(PR_SET_DUMPABLE, 0)`, through rustix's safe wrapper. A failure is logged: it leaves
+/// `prctl(PR_SET_DUMPABLE, 0)` (Linux), through rustix's safe wrapper. A failure is logged: it leaves
 /// the process as it was, which is no reason not to run.
+#[cfg(target_os = "linux")]
 pub fn set_non_dumpable() {
     use rustix::process::{DumpableBehavior, set_dumpable_behavior};
     if let Err(e) = set_dumpable_behavior(DumpableBehavior::NotDumpable) {
@@ -33,6 +34,7 @@ pub fn set_non_dumpable() {
 }
 
 /// Is this process dumpable (core dumps, same-user ptrace)? For tests and `doctor`.
+#[cfg(target_os = "linux")]
 pub fn is_dumpable() -> Option<bool> {
     rustix::process::dumpable_behavior().ok().map(|b| b != rustix::process::DumpableBehavior::NotDumpable)
 }
