@@ -208,6 +208,16 @@ describe('signed links', () => {
     });
   });
 
+  test('a signed hub stays usable when the policy changes its settings (RequireMFA)', async () => {
+    const keys = fs.mkdtempSync(path.join(path.dirname(newUser('k4').root), 'keys-'));
+    const pub = keygen(keys);
+    const link = signLink(keys, ['--url', idp.issuer, '--name', 'Quirk Hub', '--issuer', idp.issuer, '--session-check', idp.url('/userinfo')]);
+    const user = managedUser('signed-mfa', { LinkSigningKeys: [pub], RequireSignedLinks: true, RequireMFA: true });
+    assert.equal((await user.run(['add', link, '--yes'])).code, 0);
+    const r = await user.run(['login', 'Quirk Hub', '--timeout', '20']);
+    assert.equal(r.code, 0, `the signature covers the link as confirmed, not the policy's changes\n${show(r)}`);
+  });
+
   test('keygen never overwrites a key, and the private key is the user\'s alone', async () => {
     const dir = fs.mkdtempSync(path.join(path.dirname(newUser('k2').root), 'keys-'));
     const pub = keygen(dir);

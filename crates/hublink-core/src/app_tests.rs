@@ -39,7 +39,7 @@ fn hub(max_days: &str) -> Hub {
         Context::HubsIni { section_name: "Finance".into() },
     )
     .unwrap();
-    Hub { id: settings.id(), settings, source: Source::Link { signature: None }, hidden: false }
+    Hub { id: settings.id(), settings, source: Source::Link { link: String::new(), signature: None }, hidden: false }
 }
 
 fn session(hub: &Hub, signed_in_days_ago: i64) -> StoredSession {

@@ -19,9 +19,10 @@ use crate::settings::{HubId, HubSettings};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
-    /// Added by the user from an authentication link or a hub address; `signature` is the
-    /// link's `sig`, kept so the organisation's keys can judge it again later.
-    Link { signature: Option<String> },
+    /// Added by the user from an authentication link or a hub address: the canonical link as
+    /// the user confirmed it (before the policy changed any setting) and its `sig`, kept so the
+    /// organisation's keys can judge it again later.
+    Link { link: String, signature: Option<String> },
     /// From a hubs.ini file: the machine-wide folder (the administrator's) or the per-user one
     /// (which the user can write, so policy treats its hubs as user-added).
     HubsIni { file: PathBuf, section: String, line: usize, machine_wide: bool },
@@ -145,7 +146,7 @@ impl Catalog {
                     if catalog.hubs.iter().any(|h| h.id == id) {
                         continue; // The administrator's entry for the same hub wins.
                     }
-                    let source = Source::Link { signature: record.signature.clone() };
+                    let source = Source::Link { link: record.link.clone(), signature: record.signature.clone() };
                     catalog.hubs.push(Hub { id, settings: link.settings, source, hidden: false });
                 }
                 Err(e) => catalog

@@ -190,13 +190,11 @@ impl Policy {
                     _ => Ok(()),
                 }
             }
-            Source::Link { signature } => {
+            Source::Link { link, signature } => {
                 self.check_user_hub(&hub.settings)?;
-                let link = crate::link::AuthLink {
-                    settings: hub.settings.clone(),
-                    ignored: vec![],
-                    signature: signature.clone(),
-                };
+                // Judged on the link as confirmed, not on settings the policy has changed since.
+                let settings = crate::link::AuthLink::parse(link).map_or_else(|_| hub.settings.clone(), |l| l.settings);
+                let link = crate::link::AuthLink { settings, ignored: vec![], signature: signature.clone() };
                 self.check_signature(&link).map(|_| ())
             }
         }

@@ -28,6 +28,9 @@ pub struct Proposal {
     pub signature: LinkSignature,
     /// The link's `sig` itself, kept with the hub so later rules can judge it again.
     pub sig: Option<String>,
+    /// The settings as the link (or the hub) gave them, before the policy applied: what is
+    /// stored and what the signature covers.
+    as_given: HubSettings,
 }
 
 impl Proposal {
@@ -74,7 +77,7 @@ impl PrepareAdd {
             UserInput::Link(link) => {
                 let signature = policy.check_signature(&link)?;
                 let AuthLink { settings, ignored, signature: sig } = link;
-                Proposal { settings, ignored, origin: ProposalOrigin::Link, signature, sig }
+                Proposal { as_given: settings.clone(), settings, ignored, origin: ProposalOrigin::Link, signature, sig }
             }
             UserInput::HubAddress(address) => {
                 policy.check_user_may_add()?;
@@ -112,10 +115,12 @@ async fn retrieve_from_hub(address: Url) -> Result<Proposal> {
             serde_json::from_slice(&body).map_err(|_| Error::Protocol(format!("{well_known} is not valid JSON")))?;
         let (settings, ignored) = HubSettings::from_well_known_json(&address, &json)?;
         let origin = ProposalOrigin::PublishedByHub(well_known);
-        return Ok(Proposal { settings, ignored, origin, signature: LinkSignature::Unsigned, sig: None });
+        let as_given = settings.clone();
+        return Ok(Proposal { settings, ignored, origin, signature: LinkSignature::Unsigned, sig: None, as_given });
     }
     let (settings, ignored) = HubSettings::from_pairs([("url", address.as_str())], Context::Link)?;
     Ok(Proposal {
+        as_given: settings.clone(),
         settings,
         ignored,
         origin: ProposalOrigin::AddressAsIssuer(address),
@@ -157,7 +162,8 @@ impl Add {
                 host: settings.display_host(),
             });
         }
-        let link = AuthLink::generate(settings);
+        let link = AuthLink::generate(&proposal.as_given);
+        let link_text = link.clone();
         let added_at = self.parts.clock.now();
         let (added, _) = Registry::new(&self.parts.paths).update(|data| {
             if data.hubs.iter().any(|r| r.id == id) {
@@ -169,7 +175,7 @@ impl Add {
         let hub = Hub {
             id,
             settings: settings.clone(),
-            source: Source::Link { signature: proposal.sig.clone() },
+            source: Source::Link { link: link_text, signature: proposal.sig.clone() },
             hidden: false,
         };
         Ok(AddOutcome { hub, already_present: !added })
