@@ -235,7 +235,7 @@ fn proxy_from_env(url: &Url, env: &dyn Fn(&str) -> Option<String>) -> Option<Pro
         .into_iter()
         .filter(|n| !(cgi && *n == "HTTP_PROXY"))
         .find_map(|n| env(n).map(|v| (n, v.trim().to_owned())).filter(|(_, v)| !v.is_empty()))?;
-    let no_proxy = env("NO_PROXY").or_else(|| env("no_proxy")).unwrap_or_default();
+    let no_proxy = env("NO_PROXY").filter(|v| !v.trim().is_empty()).or_else(|| env("no_proxy")).unwrap_or_default();
     if bypasses(&no_proxy, url) {
         return None;
     }
@@ -378,6 +378,8 @@ mod tests {
         assert!(!with("10.0.0.0/8", "https://11.1.2.3/"));
         assert!(with("localhost, 127.0.0.1", "https://127.0.0.1:8443/"));
         assert!(with("::1", "https://[::1]:8443/"));
+        let both = [on[0], ("NO_PROXY", ""), ("no_proxy", "example.com")];
+        assert!(proxy("https://a.example.com/", &both).is_none(), "an empty NO_PROXY does not hide no_proxy");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::catalog::{Hub, Source};
 use crate::error::{Error, Result};
 use crate::registry::Registry;
 
-use super::{SignOut, SignedOut};
+use super::{Revocation, SignOut, SignedOut};
 
 /// Remove a link-added hub, signing out first. Hubs from hubs.ini belong to the administrator:
 /// they cannot be removed, only hidden.
@@ -24,7 +24,15 @@ impl Remove {
         if matches!(hub.source, Source::HubsIni { .. }) {
             return Err(Error::AdminHub(hub.settings.name.clone()));
         }
-        let signed_out = SignOut::new(&self.parts).run(hub).await?;
+        // Removing works without a keyring too: the hub goes, and the answer says the session
+        // could not be deleted.
+        let signed_out = match SignOut::new(&self.parts).run(hub).await {
+            Ok(s) => s,
+            Err(e @ Error::StorageUnavailable { .. }) => {
+                SignedOut { hub_name: hub.settings.name.clone(), revocation: Revocation::NotDeleted(e.cause()) }
+            }
+            Err(e) => return Err(e),
+        };
         Registry::new(&self.parts.paths).update(|d| d.hubs.retain(|r| r.id != hub.id))?;
         Ok(signed_out)
     }

@@ -20,6 +20,8 @@ pub enum Revocation {
     NothingStored,
     /// Revocation failed (the reason); the tokens were deleted from this computer anyway.
     Failed(String),
+    /// The secure storage could not be reached, so a stored session may remain (the reason).
+    NotDeleted(String),
 }
 
 /// What signing out did, and the one way it is told.
@@ -39,6 +41,9 @@ impl SignedOut {
                 "Signed out of {name}; the identity provider offers no revocation, so the session was deleted from this computer."
             ),
             Revocation::NothingStored => format!("There was no session for {name} on this computer."),
+            Revocation::NotDeleted(why) => format!(
+                "{name} was removed, but its session could not be deleted from this computer's keyring ({why}); delete the `hublink` entries in your keyring app (Seahorse, Keychain Access, Credential Manager)."
+            ),
             Revocation::Failed(why) => {
                 format!("Signed out of {name} on this computer; the identity provider could not be told ({why}).")
             }
