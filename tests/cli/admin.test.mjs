@@ -278,3 +278,15 @@ describe('secrets stay secret', () => {
     assert.ok(!fs.readFileSync(path.join(user.home, 'hubs.json'), 'utf8').includes(token));
   });
 });
+
+describe('remove without a keyring', () => {
+  test('the hub is removed, and the answer says its session could not be deleted', async () => {
+    const user = newUser('remove-nokeyring');
+    const env = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
+    assert.equal((await user.run(['add', 'hublink://add?url=https://gone.example.com/&name=Gone', '--yes'], { env })).code, 0);
+    const r = await user.run(['remove', 'Gone'], { env });
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /session could not be deleted/);
+    assert.equal(JSON.parse((await user.run(['list', '--json'], { env })).stdout).hubs.length, 0);
+  });
+});
