@@ -290,3 +290,16 @@ describe('remove without a keyring', () => {
     assert.equal(JSON.parse((await user.run(['list', '--json'], { env })).stdout).hubs.length, 0);
   });
 });
+
+describe('terminal escapes', () => {
+  test('a hubs.ini file name with escape sequences reaches the terminal shown, not run', async () => {
+    const user = newUser('escapes');
+    fs.writeFileSync(path.join(user.hubsDir, 'evil\x1b[2J\x1b]0;owned\x07.ini'), '[Broken\n');
+    const r = await user.run(['hubs', 'check', user.hubsDir]);
+    assert.equal(r.code, 5, show(r));
+    assert.ok(!r.stdout.includes('\x1b') && !r.stdout.includes('\x07'), JSON.stringify(r.stdout));
+    assert.match(r.stdout, /evil\uFFFD\[2J\uFFFD\]0;owned\uFFFD\.ini/);
+    const list = await user.run(['list']);
+    assert.ok(!list.stdout.includes('\x1b') && !list.stderr.includes('\x1b'), JSON.stringify(list));
+  });
+});

@@ -212,7 +212,9 @@ describe('sign-in failures: each with its exit code and its cause', () => {
       env: { HUBLINK_BROWSER: RECORD_URL, HUBLINK_TEST_URL_FILE: urlFile },
     });
     await login.waitForStderr(/If no browser opened, visit: (\S+)/);
-    for (let i = 0; i < 100 && !fs.existsSync(urlFile); i += 1) await sleep(50);
+    // The file exists before the "browser" has written its line: wait for the whole line.
+    const written = () => fs.existsSync(urlFile) && fs.readFileSync(urlFile, 'utf8').endsWith('\n');
+    for (let i = 0; i < 100 && !written(); i += 1) await sleep(50);
     const signInUrl = new URL(fs.readFileSync(urlFile, 'utf8').trim());
     const redirect = new URL(signInUrl.searchParams.get('redirect_uri'));
     const forged = await fetch(`${redirect.origin}/callback?code=forged&state=not-the-state`);

@@ -2,6 +2,8 @@
 //! output. Errors go to stderr as `hublink: <message>: <cause>` and `next: <next step>`, with
 //! PRODUCT.md's exit codes.
 
+#[macro_use]
+mod terminal;
 mod output;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -150,8 +152,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn report(e: &Error) -> std::process::ExitCode {
-    eprintln!("hublink: {}: {}", e.message(), e.cause());
-    eprintln!("next: {}", e.next_step());
+    err!("hublink: {}: {}", e.message(), e.cause());
+    err!("next: {}", e.next_step());
     std::process::ExitCode::from(e.exit_code() as u8)
 }
 
@@ -171,7 +173,7 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
     }
     let app = Hublink::from_env()?;
     if let Some(w) = app.storage_warning() {
-        eprintln!("warning: {w}");
+        err!("warning: {w}");
     }
     match command {
         Command::Add { link, yes } => add(&app, &link, yes).await,
@@ -181,18 +183,18 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
         Command::Token { hub } => {
             let hub = resolve(&app, &hub)?;
             let token = app.access_token(&hub).await?;
-            println!("{}", token.expose());
+            out!("{}", token.expose());
             Ok(ExitCode::Ok)
         }
         Command::Logout { hub } => {
             let hub = resolve(&app, &hub)?;
-            println!("{}", app.logout(&hub).await?.describe());
+            out!("{}", app.logout(&hub).await?.describe());
             Ok(ExitCode::Ok)
         }
         Command::Remove { hub } => {
             let hub = resolve(&app, &hub)?;
             let signed_out = app.remove(&hub).await?;
-            println!("Removed {}. {}", hub.settings.name, signed_out.describe());
+            out!("Removed {}. {}", hub.settings.name, signed_out.describe());
             Ok(ExitCode::Ok)
         }
         Command::Doctor { target, json } => doctor(&app, &target, json).await,
@@ -203,32 +205,32 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
 fn resolve(app: &Hublink, query: &str) -> Result<hublink_core::Hub, Error> {
     let catalog = app.catalog()?;
     for w in &catalog.warnings {
-        eprintln!("warning: {w}");
+        err!("warning: {w}");
     }
     catalog.resolve(query).cloned()
 }
 
 async fn add(app: &Hublink, input: &str, yes: bool) -> Result<ExitCode, Error> {
     let proposal = app.prepare_add(input).await?;
-    eprint!("{}", describe_proposal(&proposal));
+    err_inline!("{}", describe_proposal(&proposal));
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(Error::ConfirmationRequired);
         }
-        eprint!("Add this hub? [y/N] ");
+        err_inline!("Add this hub? [y/N] ");
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer).map_err(|e| Error::io("standard input", e))?;
         if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
-            eprintln!("Nothing was added.");
+            err!("Nothing was added.");
             return Ok(ExitCode::Cancelled);
         }
     }
     let AddOutcome { hub, already_present } = app.add(&proposal)?;
     if already_present {
-        println!("{} is already there ({}); nothing changed.", hub.settings.name, hub.source.as_str());
+        out!("{} is already there ({}); nothing changed.", hub.settings.name, hub.source.as_str());
     } else {
-        println!("Added {}. Sign in with: hublink login \"{}\"", hub.settings.name, hub.settings.name);
+        out!("Added {}. Sign in with: hublink login \"{}\"", hub.settings.name, hub.settings.name);
     }
     Ok(ExitCode::Ok)
 }
@@ -300,36 +302,36 @@ async fn login(app: &Hublink, query: &str, device: bool, timeout: u64) -> Result
     let options = LoginOptions { device, timeout: Duration::from_secs(timeout) };
     let progress = |p: Progress| match p {
         Progress::BrowserOpened { url } => {
-            eprintln!("Finish signing in to {} in your browser.", hub.settings.name);
-            eprintln!("If no browser opened, visit: {url}");
+            err!("Finish signing in to {} in your browser.", hub.settings.name);
+            err!("If no browser opened, visit: {url}");
         }
         Progress::BrowserFailed { url, reason } => {
-            eprintln!("Could not open a browser ({reason}).");
-            eprintln!("To sign in, visit: {url}");
+            err!("Could not open a browser ({reason}).");
+            err!("To sign in, visit: {url}");
         }
         Progress::DeviceCode { user_code, verification_uri, verification_uri_complete, expires_in } => {
-            eprintln!("To sign in to {}, visit: {verification_uri}", hub.settings.name);
-            eprintln!("and enter the code: {user_code}");
+            err!("To sign in to {}, visit: {verification_uri}", hub.settings.name);
+            err!("and enter the code: {user_code}");
             if let Some(complete) = verification_uri_complete {
-                eprintln!("(or open: {complete})");
+                err!("(or open: {complete})");
             }
             let seconds = i64::try_from(expires_in.as_secs()).unwrap_or(i64::MAX);
-            eprintln!("The code is valid for {}.", hublink_core::session::human_duration(seconds));
+            err!("The code is valid for {}.", hublink_core::session::human_duration(seconds));
         }
-        Progress::Verifying => eprintln!("Checking the sign-in with the hub…"),
+        Progress::Verifying => err!("Checking the sign-in with the hub…"),
     };
     let signed_in = tokio::select! {
         r = app.login(&hub, options, &progress) => r?,
         _ = tokio::signal::ctrl_c() => return Err(Error::Cancelled),
     };
-    println!(
+    out!(
         "Signed in to {} as {}{}",
         hub.settings.name,
         signed_in.user,
         signed_in.expires_at.map(|e| format!(" (access expires {})", output::rfc3339(e))).unwrap_or_default()
     );
     if let Some(notice) = signed_in.notice() {
-        eprintln!("note: {notice}");
+        err!("note: {notice}");
     }
     Ok(ExitCode::Ok)
 }
@@ -344,17 +346,17 @@ async fn doctor(app: &Hublink, target: &str, json: bool) -> Result<ExitCode, Err
     };
     let report = hublink_core::doctor::diagnose(&settings).await;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
-        println!("Checking {} ({})", report.hub, settings.url);
+        out!("Checking {} ({})", report.hub, settings.url);
         for step in &report.steps {
-            println!("  {} {}: {}", if step.ok { "ok  " } else { "FAIL" }, step.name, step.detail);
+            out!("  {} {}: {}", if step.ok { "ok  " } else { "FAIL" }, step.name, step.detail);
             if let Some(next) = &step.next_step {
-                println!("       next: {next}");
+                out!("       next: {next}");
             }
         }
         if report.ok() {
-            println!(
+            out!(
                 "Everything on the way to the hub works. If signing in still fails, run `hublink login` and read its reason."
             );
         }
@@ -381,14 +383,14 @@ fn link(args: &LinkArgs) -> Result<ExitCode, Error> {
     }
     let (settings, _) = HubSettings::from_pairs(pairs, Context::Link)?;
     match &args.sign {
-        None => println!("{}", AuthLink::generate(&settings)),
+        None => out!("{}", AuthLink::generate(&settings)),
         Some(path) => {
             let bytes = hublink_core::fsutil::read_regular_file(path, 64 * 1024)
                 .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
             let pem = hublink_core::Secret::new(String::from_utf8_lossy(&bytes).into_owned());
             let key = link_signing::read_private_key(pem.expose())
                 .map_err(|e| Error::SigningKey { path: path.clone(), problem: e })?;
-            println!("{}", link_signing::sign(&settings, &key));
+            out!("{}", link_signing::sign(&settings, &key));
         }
     }
     Ok(ExitCode::Ok)
@@ -403,9 +405,9 @@ fn link_keygen(dir: &std::path::Path) -> Result<ExitCode, Error> {
     write_new(&private, link_signing::private_key_pem(&key).expose().as_bytes(), 0o600)?;
     let public_text = link_signing::public_key_text(&key.verifying_key());
     write_new(&public, format!("{public_text}\n").as_bytes(), 0o644)?;
-    println!("Private key (keep it safe; sign with `hublink link … --sign {}`)", private.display());
-    println!("Public key, for the policy's LinkSigningKeys: {public_text}");
-    println!("  (also in {})", public.display());
+    out!("Private key (keep it safe; sign with `hublink link … --sign {}`)", private.display());
+    out!("Public key, for the policy's LinkSigningKeys: {public_text}");
+    out!("  (also in {})", public.display());
     Ok(ExitCode::Ok)
 }
 
@@ -428,28 +430,28 @@ fn policy(json: bool) -> Result<ExitCode, Error> {
         hublink_core::platform::load_policy().map_err(|(origin, problem)| Error::PolicyUnusable { origin, problem })?;
     let report = policy.report();
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         return Ok(ExitCode::Ok);
     }
     match &report.origin {
-        Some(origin) => println!("Managed by your organization ({origin})"),
-        None => println!("No organization policy on this computer: the defaults apply."),
+        Some(origin) => out!("Managed by your organization ({origin})"),
+        None => out!("No organization policy on this computer: the defaults apply."),
     }
     for rule in &report.rules {
         let value = match &rule.value {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        println!("  {:<22} {:<40} {}", rule.rule, value, rule.source);
+        out!("  {:<22} {:<40} {}", rule.rule, value, rule.source);
     }
     Ok(ExitCode::Ok)
 }
 
 fn hubs_check(path: Option<&std::path::Path>) -> Result<ExitCode, Error> {
     let hublink_core::use_cases::HubsFilesReport { dirs, load } = hublink_core::use_cases::CheckHubsFiles.run(path);
-    println!("Checked {}", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+    out!("Checked {}", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
     for hub in &load.hubs {
-        println!("  ok    {}:{} [{}] → {}", hub.file.display(), hub.line, hub.section, hub.settings.url);
+        out!("  ok    {}:{} [{}] → {}", hub.file.display(), hub.line, hub.section, hub.settings.url);
     }
     let mut errors = 0;
     for problem in &load.problems {
@@ -457,8 +459,8 @@ fn hubs_check(path: Option<&std::path::Path>) -> Result<ExitCode, Error> {
         if !problem.is_warning() {
             errors += 1;
         }
-        println!("  {level} {problem}");
+        out!("  {level} {problem}");
     }
-    println!("{} hub(s), {} error(s), {} warning(s)", load.hubs.len(), errors, load.problems.len() - errors);
+    out!("{} hub(s), {} error(s), {} warning(s)", load.hubs.len(), errors, load.problems.len() - errors);
     Ok(if errors > 0 { ExitCode::BadConfig } else { ExitCode::Ok })
 }

@@ -118,19 +118,19 @@ pub fn print_hubs(rows: &[Row], catalog: &Catalog, json: bool) {
             problems: catalog.ini_problems.iter().map(|p| p.to_string()).collect(),
             warnings: &catalog.warnings,
         };
-        println!("{}", serde_json::to_string_pretty(&listing).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&listing).unwrap_or_default());
         for w in &catalog.warnings {
-            eprintln!("warning: {w}");
+            err!("warning: {w}");
         }
         return;
     }
     if rows.is_empty() {
-        println!(
+        out!(
             "No hubs yet. Add one with `hublink add <authentication link>`, or ask your administrator for a link or a hubs.ini file."
         );
     }
     for row in rows {
-        println!(
+        out!(
             "{}{} — {} [{}] ({})\n    {}",
             row.name,
             if row.hidden { " (hidden)" } else { "" },
@@ -141,9 +141,9 @@ pub fn print_hubs(rows: &[Row], catalog: &Catalog, json: bool) {
         );
     }
     for p in &catalog.ini_problems {
-        eprintln!("hubs.ini: {p}");
+        err!("hubs.ini: {p}");
     }
     for w in &catalog.warnings {
-        eprintln!("warning: {w}");
+        err!("warning: {w}");
     }
 }

@@ -134,7 +134,9 @@ pub fn service_name(custom_home: Option<&std::path::Path>) -> String {
     match custom_home {
         None => SERVICE.to_owned(),
         Some(home) => {
-            let digest = sha2::Sha256::digest(home.to_string_lossy().as_bytes());
+            // By components: `/x/home/`, `/x/home` and `/x/./home` are one home, one namespace.
+            let normalized: std::path::PathBuf = home.components().collect();
+            let digest = sha2::Sha256::digest(normalized.to_string_lossy().as_bytes());
             let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
             format!("{SERVICE}:{hex}")
         }
@@ -394,6 +396,8 @@ mod tests {
         let a = service_name(Some(std::path::Path::new("/tmp/a")));
         assert!(a.starts_with("hublink:") && a.len() == "hublink:".len() + 12, "{a}");
         assert_ne!(a, service_name(Some(std::path::Path::new("/tmp/b"))));
+        assert_eq!(a, service_name(Some(std::path::Path::new("/tmp/a/"))), "a trailing slash is the same home");
+        assert_eq!(a, service_name(Some(std::path::Path::new("/tmp/./a"))));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use hublink_core::oidc::IdTokenProblem;
 use hublink_core::{Error, ExitCode, LoginOptions, Progress, Revocation, SessionState};
 use serde_json::json;
-use support::{DEVICE_INTERVAL, Revoked, Ring};
+use support::{DEVICE_INTERVAL, LocalIdp, Revoked, Ring};
 
 fn options() -> LoginOptions {
     LoginOptions { device: false, timeout: Duration::from_secs(20) }
@@ -290,4 +290,25 @@ async fn a_session_older_than_max_session_days_needs_a_sign_in_without_asking_an
     let state = ring.app.restore_one(&ring.hub).await;
     assert!(matches!(state, SessionState::SignInRequired { .. }), "{state:?}");
     assert_eq!(ring.idp.counts(), before, "no refresh for a session past its maximum age");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_revokes_only_at_the_issuer_that_gave_the_tokens() {
+    let (ring, access) = signed_in().await;
+    let refresh = ring.idp.active_refresh_token().expect("a refresh token");
+    // The hub is redefined meanwhile (an IdP migration, a hubs.ini naming another issuer).
+    let other = LocalIdp::start().await;
+    let mut moved = ring.hub.clone();
+    moved.settings.issuer = other.issuer().to_owned();
+
+    assert_eq!(ring.app.logout(&moved).await.unwrap().revocation, Revocation::Revoked);
+    assert!(other.revoked().is_empty(), "the old IdP's tokens never reach another IdP");
+    assert_eq!(
+        ring.idp.revoked(),
+        vec![
+            Revoked { token: refresh, hint: Some("refresh_token".into()) },
+            Revoked { token: access, hint: Some("access_token".into()) },
+        ]
+    );
+    assert!(ring.stored_session().is_none());
 }

@@ -79,8 +79,14 @@ impl SignOut {
     }
 }
 
+/// Revocation goes only to the identity provider that issued the tokens: the session's own
+/// issuer and client, whatever the hub's settings say now (an IdP migration, or a hubs.ini
+/// that redefined the hub, must not send the old IdP's tokens to another one).
 async fn revoke(hub: &Hub, session: &StoredSession) -> Result<bool> {
-    let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
+    let mut settings = hub.settings.clone();
+    settings.issuer.clone_from(&session.issuer);
+    settings.client_id.clone_from(&session.client_id);
+    let idp = Idp::discover(&settings, http::client_for(&settings)?).await?;
     if let Some(rt) = &session.refresh_token
         && !idp.revoke(Revocable::Refresh(rt)).await?
     {
