@@ -127,8 +127,8 @@ fn register_scheme(app: &AppHandle) {
         let spawned = std::thread::Builder::new().name("register-scheme".into()).spawn(move || {
             let outcome = match (exe, data_home) {
                 (Ok(exe), Ok(home)) => scheme::register(&name, &exe, &home, &scheme::system_data_dirs()),
-                (Err(e), _) => Err(format!("cannot find this executable: {e}")),
-                (_, Err(e)) => Err(format!("cannot find the data folder: {e}")),
+                (Err(e), _) => Err(scheme::RegisterError::NotFound { what: "this executable", detail: e.to_string() }),
+                (_, Err(e)) => Err(scheme::RegisterError::NotFound { what: "the data folder", detail: e.to_string() }),
             };
             match outcome {
                 Ok(scheme::Registered::ByPackage(file)) => {

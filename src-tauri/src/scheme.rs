@@ -22,22 +22,52 @@ pub enum Registered {
     PerUser { file: PathBuf, quoted: bool },
 }
 
+/// Why registering the `hublink:` handler failed (logged; the app runs on without it).
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("cannot find {what}: {detail}")]
+    NotFound { what: &'static str, detail: String },
+    #[error("the path {0} is not UTF-8")]
+    NotUtf8(PathBuf),
+    #[error("the path {0:?} contains control characters")]
+    ControlCharacters(String),
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{program} failed ({status}): {stderr}")]
+    Failed { program: String, status: std::process::ExitStatus, stderr: String },
+    #[error("cannot run {program}: {source}")]
+    CannotRun {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Make `exe` the handler of `hublink:` links for this user. `data_home` is
 /// `$XDG_DATA_HOME` (or `~/.local/share`), `data_dirs` the system data folders
 /// (`$XDG_DATA_DIRS`) where packages put their desktop files.
-pub fn register(app_name: &str, exe: &Path, data_home: &Path, data_dirs: &[PathBuf]) -> Result<Registered, String> {
+pub fn register(
+    app_name: &str,
+    exe: &Path,
+    data_home: &Path,
+    data_dirs: &[PathBuf],
+) -> Result<Registered, RegisterError> {
     if let Some(entry) = packaged_entry(exe, data_dirs) {
         return Ok(Registered::ByPackage(entry));
     }
-    let path = exe.to_str().ok_or_else(|| format!("the path {} is not UTF-8", exe.display()))?;
-    let (exec, quoted) = exec_argument(path).ok_or_else(|| format!("the path {path:?} contains control characters"))?;
+    let path = exe.to_str().ok_or_else(|| RegisterError::NotUtf8(exe.to_owned()))?;
+    let (exec, quoted) = exec_argument(path).ok_or_else(|| RegisterError::ControlCharacters(path.to_owned()))?;
     let file_name = handler_file_name(exe);
     let dir = data_home.join("applications");
     let file = dir.join(&file_name);
     let content = desktop_entry(app_name, &exec);
     if fs::read_to_string(&file).ok().as_deref() != Some(content.as_str()) {
-        fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        fs::write(&file, &content).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        fs::create_dir_all(&dir).map_err(|source| RegisterError::Write { path: dir.clone(), source })?;
+        fs::write(&file, &content).map_err(|source| RegisterError::Write { path: file.clone(), source })?;
     }
     // The desktop database (mimeinfo.cache) is a fallback for tools that ignore mimeapps.list;
     // without update-desktop-database the default set below still works.
@@ -134,11 +164,15 @@ fn program_of_exec(exec: &str) -> Option<String> {
     }
 }
 
-fn run(program: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
+fn run(program: &str, args: &[&std::ffi::OsStr]) -> Result<(), RegisterError> {
     match Command::new(program).args(args).output() {
         Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(format!("{program} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim())),
-        Err(e) => Err(format!("cannot run {program}: {e}")),
+        Ok(out) => Err(RegisterError::Failed {
+            program: program.to_owned(),
+            status: out.status,
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        }),
+        Err(source) => Err(RegisterError::CannotRun { program: program.to_owned(), source }),
     }
 }
 
