@@ -65,6 +65,18 @@ pub struct Catalog {
     pub sessions: BTreeMap<HubId, SessionRecord>,
 }
 
+/// The administrator's (machine-wide) hub among `hubs` whose friendly name `settings` would
+/// take on another host — the one rule behind refusing such a link and leaving out such a
+/// per-user hubs.ini entry.
+pub fn administrator_hub_named<'a>(hubs: &'a [Hub], settings: &HubSettings) -> Option<&'a Hub> {
+    let name = settings.name.to_lowercase();
+    hubs.iter().find(|h| {
+        h.from_administrator()
+            && h.settings.name.to_lowercase() == name
+            && h.settings.display_host() != settings.display_host()
+    })
+}
+
 /// The hubs.ini folders, machine-wide first (its entry wins when both name the same hub), then
 /// the per-user `HUBLINK_HUBS_DIR` (or Documents/Hublink/Hubs).
 pub fn hubs_ini_dirs() -> Vec<PathBuf> {
@@ -80,9 +92,26 @@ pub fn hubs_ini_dirs() -> Vec<PathBuf> {
 #[derive(Default)]
 pub struct CatalogCache {
     ini: Mutex<Option<(IniFingerprint, IniLoad)>>,
+    /// The `ca_file` problems of the cached hubs, by the CA files' own fingerprint: a
+    /// lookup (every `check_hub`) stats them instead of reading them.
+    ca_files: Mutex<Option<(CaFilesSeen, Vec<hubs_ini::IniProblem>)>>,
 }
 
+/// The CA files the hubs name, and their fingerprint (times and sizes).
+type CaFilesSeen = (Vec<PathBuf>, IniFingerprint);
+
 impl CatalogCache {
+    /// [`hubs_ini::ca_file_problems`], read again only when a CA file changed.
+    fn ca_file_problems(&self, ini: &IniLoad) -> Vec<hubs_ini::IniProblem> {
+        let files: Vec<PathBuf> = ini.hubs.iter().filter_map(|h| h.settings.ca_file.clone()).collect();
+        let fingerprint = (files.clone(), hubs_ini::fingerprint(&files));
+        let mut cached = self.ca_files.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match cached.as_ref() {
+            Some((seen, problems)) if *seen == fingerprint => problems.clone(),
+            _ => cached.insert((fingerprint, hubs_ini::ca_file_problems(ini))).1.clone(),
+        }
+    }
+
     /// The catalog, with the organisation's `policy` applied to every hub's settings.
     pub fn catalog(
         &self,
@@ -99,7 +128,7 @@ impl CatalogCache {
         };
         let mut ini = ini.clone();
         drop(cached);
-        ini.problems.extend(hubs_ini::ca_file_problems(&ini));
+        ini.problems.extend(self.ca_file_problems(&ini));
         let mut catalog = Catalog::from_parts(ini, &data, warnings);
         for hub in &mut catalog.hubs {
             policy.apply(&mut hub.settings);
@@ -160,18 +189,10 @@ impl Catalog {
     /// A hub from the per-user hubs.ini folder (which the user can write) may not take the
     /// name of an administrator's hub on another host: it is left out, and said why.
     fn shield_administrator_names(&mut self) {
-        let admin: Vec<(String, String)> = self
-            .hubs
-            .iter()
-            .filter(|h| h.from_administrator())
-            .map(|h| (h.settings.name.to_lowercase(), h.settings.display_host()))
-            .collect();
+        let admin: Vec<Hub> = self.hubs.iter().filter(|h| h.from_administrator()).cloned().collect();
         let mut warnings = Vec::new();
         self.hubs.retain(|h| {
-            let clash = !h.from_administrator()
-                && admin
-                    .iter()
-                    .any(|(name, host)| *name == h.settings.name.to_lowercase() && *host != h.settings.display_host());
+            let clash = !h.from_administrator() && administrator_hub_named(&admin, &h.settings).is_some();
             if clash {
                 warnings.push(format!(
                     "`{}` ({}) is not listed: your administrator provides a hub of that name on another host",

@@ -149,13 +149,7 @@ impl Add {
             return Ok(AddOutcome { hub: hub.clone(), already_present: true });
         }
         self.parts.policy.check_user_hub(settings)?;
-        let lower = settings.name.to_lowercase();
-        let admin_same_name = existing.iter().find(|h| {
-            h.from_administrator()
-                && h.settings.name.to_lowercase() == lower
-                && h.settings.display_host() != settings.display_host()
-        });
-        if let Some(admin) = admin_same_name {
+        if let Some(admin) = crate::catalog::administrator_hub_named(existing, settings) {
             return Err(Error::NameTaken {
                 name: settings.name.clone(),
                 admin_host: admin.settings.display_host(),
