@@ -25,6 +25,8 @@ export class CookieJar {
   }
 
   get(name) { return this.cookies.get(name)?.value; }
+
+  delete(name) { return this.cookies.delete(name); }
 }
 
 const hidden = (html, name) => {
