@@ -14,6 +14,8 @@ fn main() {
         "remove_hub",
         "set_hidden",
         "open_in_browser",
+        "open_hub",
+        "forget_web_data",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hublink_core::{Error, Hub, HubId, Hublink, LoginOptions, Proposal};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::error::{Result, UiError};
 use crate::links::PendingLinks;
@@ -143,6 +143,36 @@ pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, d
     }
 }
 
+/// `hublink login` of a cookie hub, handed over by the CLI: sign in (the page shows the
+/// progress as for its own sign-ins) and write the outcome where the CLI waits for it.
+pub fn sign_in_for_cli(app: AppHandle, request: hublink_core::sign_in::handoff::SignInRequest) {
+    use hublink_core::sign_in::handoff::{Outcome, write_outcome};
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let Ok(hublink) = state.hublink().cloned() else { return };
+        let outcome = match hublink.hub(&request.hub) {
+            Ok(hub) => {
+                let id = hub.id.clone();
+                let emitter = app.clone();
+                let progress = move |p| {
+                    let _ = emitter.emit("login-progress", ProgressView::new(&id, p));
+                };
+                match hublink.login(&hub, LoginOptions::default(), &progress).await {
+                    Ok(signed_in) => Outcome::SignedIn { user: signed_in.user },
+                    Err(e) => Outcome::failed(&e),
+                }
+            }
+            Err(e) => Outcome::failed(&e),
+        };
+        let _ = app.emit("hubs-changed", ());
+        if let Some(id) = &request.request
+            && let Err(e) = write_outcome(hublink.paths(), id, &outcome)
+        {
+            log::warn!("could not hand the sign-in outcome to the command line: {e}");
+        }
+    });
+}
+
 #[tauri::command]
 pub async fn cancel_login(state: State<'_, AppState>, hub_id: String) -> Result<()> {
     let hub_id = self::hub_id(&hub_id)?;
@@ -172,6 +202,26 @@ pub async fn set_hidden(app: AppHandle, state: State<'_, AppState>, hub_id: Stri
     state.hublink()?.set_hidden(&hub, hidden)?;
     let _ = app.emit("hubs-changed", ());
     Ok(())
+}
+
+/// A signed-in hub's primary action: a cookie hub in a Hublink window with its session, an
+/// OIDC hub in the browser.
+#[tauri::command]
+pub async fn open_hub(app: AppHandle, state: State<'_, AppState>, hub_id: String) -> Result<()> {
+    let hub = state.hub(&self::hub_id(&hub_id)?)?;
+    match state.hublink()?.open_hub(&hub).await? {
+        hublink_core::use_cases::Opening::InBrowser(_) => Ok(()),
+        hublink_core::use_cases::Opening::InWindow { url, cookie } => {
+            Ok(crate::web_windows::TauriWebWindows::new(app).open_hub(&hub, url, cookie).await?)
+        }
+    }
+}
+
+/// "Forget this hub's web data": its cookies leave Hublink's web context.
+#[tauri::command]
+pub async fn forget_web_data(state: State<'_, AppState>, hub_id: String) -> Result<usize> {
+    let hub = state.hub(&self::hub_id(&hub_id)?)?;
+    Ok(state.hublink()?.forget_web_data(&hub).await?)
 }
 
 /// Open an http(s) address (the device-code page) in the same browser sign-in uses.

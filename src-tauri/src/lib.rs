@@ -8,6 +8,7 @@ mod links;
 mod scheme;
 mod views;
 mod watch;
+mod web_windows;
 
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -34,6 +35,9 @@ pub fn run() {
         .plugin(log_plugin(std::env::var("HUBLINK_LOG").unwrap_or_default()))
         .manage(AppState::new(hublink))
         .setup(|app| {
+            if let Ok(hublink) = app.state::<AppState>().hublink() {
+                hublink.set_web_windows(std::sync::Arc::new(web_windows::TauriWebWindows::new(app.handle().clone())));
+            }
             register_scheme(app.handle());
             // The link this instance was started with (Linux/Windows pass it as an argument).
             receive_links(app.handle(), std::env::args().skip(1));
@@ -66,6 +70,8 @@ pub fn run() {
             commands::remove_hub,
             commands::set_hidden,
             commands::open_in_browser,
+            commands::open_hub,
+            commands::forget_web_data,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
@@ -95,7 +101,13 @@ fn log_plugin<R: tauri::Runtime>(filter: String) -> tauri::plugin::TauriPlugin<R
 }
 
 /// Queue links from arguments and tell the page; links are validated when the page shows them.
+/// `--sign-in <hub> --request <id>` (from `hublink login` for a cookie hub) starts that sign-in.
 fn receive_links<S: AsRef<str>>(app: &AppHandle, args: impl IntoIterator<Item = S>) {
+    let args: Vec<S> = args.into_iter().collect();
+    if let Some(request) = hublink_core::sign_in::handoff::SignInRequest::from_args(&args) {
+        commands::sign_in_for_cli(app.clone(), request);
+        return;
+    }
     if app.state::<AppState>().links.push_args(args) > 0 {
         let _ = app.emit("links-pending", ());
         bring_to_front(app);

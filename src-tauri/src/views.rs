@@ -29,6 +29,8 @@ pub struct HubView {
     pub hidden: bool,
     pub mfa_required: bool,
     pub flow: &'static str,
+    /// `oidc`, or `web`: the hub's own sign-in in a Hublink window, its session a cookie.
+    pub auth: &'static str,
     pub international_host: bool,
     pub last: Option<LastKnown>,
 }
@@ -51,6 +53,7 @@ impl HubView {
             hidden: hub.hidden,
             mfa_required: s.mfa_required,
             flow: flow(s.flow),
+            auth: s.auth.as_str(),
             international_host: s.host_is_international(),
             last: last.map(|r| LastKnown {
                 user: r.user.clone(),
@@ -157,6 +160,9 @@ pub struct ProposalView {
     pub client_id: String,
     pub mfa_required: bool,
     pub flow: &'static str,
+    pub auth: &'static str,
+    /// `auth=web`: the address that checks the session cookie (on the hub).
+    pub session_check: Option<String>,
     pub international_host: bool,
     pub origin: &'static str,
     pub origin_detail: String,
@@ -188,6 +194,8 @@ impl ProposalView {
             client_id: s.client_id.clone(),
             mfa_required: s.mfa_required,
             flow: flow(s.flow),
+            auth: s.auth.as_str(),
+            session_check: s.session_check.as_ref().map(ToString::to_string),
             international_host: s.any_host_is_international(),
             origin,
             origin_detail,
@@ -233,6 +241,10 @@ pub enum ProgressKind {
     BrowserOpened {
         url: String,
     },
+    /// `auth=web`: the hub's sign-in page is open in a Hublink window.
+    WindowOpened {
+        url: String,
+    },
     BrowserFailed {
         url: String,
         reason: String,
@@ -257,6 +269,7 @@ impl ProgressView {
     pub fn new(hub_id: &HubId, p: Progress) -> ProgressView {
         let kind = match p {
             Progress::BrowserOpened { url } => ProgressKind::BrowserOpened { url: url.to_string() },
+            Progress::WindowOpened { url } => ProgressKind::WindowOpened { url: url.to_string() },
             Progress::BrowserFailed { url, reason } => ProgressKind::BrowserFailed { url: url.to_string(), reason },
             Progress::DeviceCode { user_code, verification_uri, verification_uri_complete, expires_in } => {
                 ProgressKind::DeviceCode {

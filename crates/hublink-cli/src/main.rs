@@ -4,7 +4,9 @@
 
 #[macro_use]
 mod terminal;
+mod desktop;
 mod output;
+mod scripts;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -57,7 +59,22 @@ enum Command {
         json: bool,
     },
     /// Print a valid access token for a hub (refreshing it if needed)
-    Token { hub: String },
+    Token {
+        hub: String,
+        /// Print {"access_token", "token_type", "expires_at"} instead of the bare token
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the HTTP header that authenticates to a hub: `Authorization: Bearer …` or `Cookie: name=value`
+    Header { hub: String },
+    /// Run a command with the hub's credentials in its environment
+    /// (HUBLINK_AUTH_HEADER; HUBLINK_ACCESS_TOKEN for OpenID Connect hubs)
+    Exec {
+        hub: String,
+        /// The command and its arguments, after `--`
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<std::ffi::OsString>,
+    },
     /// Sign out: revoke the session at the identity provider and forget it
     Logout { hub: String },
     /// Remove a hub that was added from a link
@@ -110,6 +127,15 @@ struct LinkArgs {
     /// Audiences besides the client id that the identity provider's ID tokens carry (comma-separated)
     #[arg(long)]
     extra_audiences: Option<String>,
+    /// `web`: the hub runs its own sign-in (SAML or OIDC at its proxy) and its session is a cookie
+    #[arg(long, value_name = "oidc|web")]
+    auth: Option<String>,
+    /// auth=web: the session cookie's name or name prefix (e.g. X-Qlik-Session)
+    #[arg(long)]
+    session_cookie: Option<String>,
+    /// auth=web: where sign-in starts, a path or address on the hub (default: the hub's URL)
+    #[arg(long)]
+    login_path: Option<String>,
     /// Sign the link with this Ed25519 private key (from `hublink link keygen`)
     #[arg(long, value_name = "KEY_FILE")]
     sign: Option<PathBuf>,
@@ -146,7 +172,7 @@ fn main() -> std::process::ExitCode {
         Err(e) => return report(&Error::Internal(format!("cannot start: {e}"))),
     };
     match runtime.block_on(run(cli.command)) {
-        Ok(code) => std::process::ExitCode::from(code as u8),
+        Ok(code) => std::process::ExitCode::from(code),
         Err(e) => report(&e),
     }
 }
@@ -157,7 +183,16 @@ fn report(e: &Error) -> std::process::ExitCode {
     std::process::ExitCode::from(e.exit_code() as u8)
 }
 
-async fn run(command: Command) -> Result<ExitCode, Error> {
+/// The process's exit status: one of PRODUCT.md's codes, or (`exec`) the child's own.
+async fn run(command: Command) -> Result<u8, Error> {
+    if let Command::Exec { hub, command } = &command {
+        let app = Hublink::from_env()?;
+        return scripts::exec(&app, &resolve(&app, hub)?, command).await;
+    }
+    run_command(command).await.map(|code| code as u8)
+}
+
+async fn run_command(command: Command) -> Result<ExitCode, Error> {
     // Commands that need no state.
     match &command {
         Command::Link(args) => {
@@ -180,12 +215,9 @@ async fn run(command: Command) -> Result<ExitCode, Error> {
         Command::List { json } => list(&app, json),
         Command::Login { hub, device, timeout } => login(&app, &hub, device, timeout).await,
         Command::Status { json } => status(&app, json).await,
-        Command::Token { hub } => {
-            let hub = resolve(&app, &hub)?;
-            let token = app.access_token(&hub).await?;
-            out!("{}", token.expose());
-            Ok(ExitCode::Ok)
-        }
+        Command::Token { hub, json } => scripts::token(&app, &resolve(&app, &hub)?, json).await,
+        Command::Header { hub } => scripts::header(&app, &resolve(&app, &hub)?).await,
+        Command::Exec { .. } => unreachable!("handled in run"),
         Command::Logout { hub } => {
             let hub = resolve(&app, &hub)?;
             out!("{}", app.logout(&hub).await?.describe());
@@ -244,13 +276,20 @@ fn describe_proposal(p: &Proposal) -> String {
         out += "            ⚠ an address below uses international characters and is shown as punycode;\n            make sure it is the hub and sign-in page you expect.\n";
     }
     out += &format!("  Address:  {}\n", s.url);
-    out += &format!(
-        "  Sign-in:  {} (client {}{}{})\n",
-        s.display_issuer(),
-        s.client_id,
-        if s.mfa_required { ", second factor required" } else { "" },
-        if s.flow == hublink_core::settings::Flow::Device { ", device code" } else { "" }
-    );
+    if s.auth == hublink_core::settings::Auth::Web {
+        out += &format!(
+            "  Sign-in:  the hub's own sign-in page, in a Hublink window; its session cookie is kept\n            (checked at {})\n",
+            s.session_check.as_ref().map(ToString::to_string).unwrap_or_default()
+        );
+    } else {
+        out += &format!(
+            "  Sign-in:  {} (client {}{}{})\n",
+            s.display_issuer(),
+            s.client_id,
+            if s.mfa_required { ", second factor required" } else { "" },
+            if s.flow == hublink_core::settings::Flow::Device { ", device code" } else { "" }
+        );
+    }
     out += &format!(
         "  From:     {}\n",
         match &p.origin {
@@ -299,12 +338,16 @@ async fn status(app: &Hublink, json: bool) -> Result<ExitCode, Error> {
 
 async fn login(app: &Hublink, query: &str, device: bool, timeout: u64) -> Result<ExitCode, Error> {
     let hub = resolve(app, query)?;
+    if hub.settings.auth == hublink_core::settings::Auth::Web {
+        return desktop::login(app, &hub, Duration::from_secs(timeout)).await;
+    }
     let options = LoginOptions { device, timeout: Duration::from_secs(timeout) };
     let progress = |p: Progress| match p {
         Progress::BrowserOpened { url } => {
             err!("Finish signing in to {} in your browser.", hub.settings.name);
             err!("If no browser opened, visit: {url}");
         }
+        Progress::WindowOpened { .. } => err!("Finish signing in to {} in the Hublink window.", hub.settings.name),
         Progress::BrowserFailed { url, reason } => {
             err!("Could not open a browser ({reason}).");
             err!("To sign in, visit: {url}");
@@ -376,6 +419,9 @@ fn link(args: &LinkArgs) -> Result<ExitCode, Error> {
         ("redirect_port", &args.redirect_port),
         ("session_check", &args.session_check),
         ("extra_audiences", &args.extra_audiences),
+        ("auth", &args.auth),
+        ("session_cookie", &args.session_cookie),
+        ("login_path", &args.login_path),
     ];
     pairs.extend(optional.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))));
     if args.mfa_required {

@@ -1,5 +1,5 @@
 //! `list`/`status` output: a table for people, a stable JSON shape for scripts
-//! (`{"hubs":[{"name","url","source","state","user","expires_at",…}]}`).
+//! (`{"hubs":[{"name","url","source","auth","state","user","expires_at",…}]}`).
 
 use hublink_core::catalog::SessionRecord;
 use hublink_core::{Catalog, ErrorReport, Hub, HubStatus, SessionState};
@@ -11,6 +11,8 @@ pub struct Row {
     pub name: String,
     pub url: String,
     pub source: &'static str,
+    /// `oidc` or `web` (the hub's own sign-in; its session is a cookie).
+    pub auth: &'static str,
     pub state: &'static str,
     pub user: Option<String>,
     pub expires_at: Option<String>,
@@ -35,6 +37,7 @@ impl Row {
             name: hub.settings.name.clone(),
             url: hub.settings.url.to_string(),
             source: hub.source.as_str(),
+            auth: hub.settings.auth.as_str(),
             state,
             user: None,
             expires_at: None,

@@ -100,6 +100,7 @@ fn catalog_at_start_up(dir: &std::path::Path) {
         insecure_storage_allowed: false,
         clock: std::sync::Arc::new(hublink_core::clock::SystemClock),
         policy: std::sync::Arc::default(),
+        web: std::sync::OnceLock::new(),
     });
     let ids: Vec<HubId> = app.catalog().expect("catalog").hubs.iter().map(|h| h.id.clone()).collect();
     let registry = Registry::new(&paths);

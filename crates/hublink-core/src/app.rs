@@ -17,6 +17,7 @@ use crate::registry::Registry;
 use crate::secret::AccessToken;
 use crate::session::SessionState;
 use crate::settings::HubId;
+use crate::sign_in::web::WebWindows;
 use crate::sign_in::{LoginOptions, ProgressFn, SignedIn};
 use crate::store::{SecretStore, SystemStore};
 use crate::use_cases::{
@@ -37,6 +38,9 @@ pub struct Parts {
     pub clock: Arc<dyn Clock>,
     /// The organisation's rules (see [`crate::policy`]); the default when none is set.
     pub policy: Arc<Policy>,
+    /// The shell's sign-in windows for `auth=web` hubs, once it has them (the desktop app,
+    /// after its event loop starts); never for the CLI.
+    pub web: std::sync::OnceLock<Arc<dyn WebWindows>>,
 }
 
 impl Parts {
@@ -58,7 +62,13 @@ impl Parts {
             clock: Arc::new(SystemClock),
             policy: Arc::new(policy),
             paths,
+            web: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The shell's web windows, when it has any.
+    pub fn web_windows(&self) -> Option<Arc<dyn WebWindows>> {
+        self.web.get().cloned()
     }
 }
 
@@ -80,6 +90,11 @@ impl Hublink {
 
     pub fn from_env() -> Result<Hublink> {
         Ok(Hublink::new(Parts::from_env()?))
+    }
+
+    /// Give the engine the shell's sign-in windows (once; later calls are ignored).
+    pub fn set_web_windows(&self, windows: Arc<dyn WebWindows>) {
+        let _ = self.parts.web.set(windows);
     }
 
     pub fn paths(&self) -> &Paths {
@@ -141,6 +156,16 @@ impl Hublink {
         AccessForScripts::new(&self.parts).run(hub).await
     }
 
+    /// See [`AccessForScripts::access`].
+    pub async fn access(&self, hub: &Hub) -> Result<crate::use_cases::Access> {
+        AccessForScripts::new(&self.parts).access(hub).await
+    }
+
+    /// See [`AccessForScripts::header`].
+    pub async fn auth_header(&self, hub: &Hub) -> Result<crate::use_cases::AuthHeader> {
+        AccessForScripts::new(&self.parts).header(hub).await
+    }
+
     /// See [`RestoreOne`].
     pub async fn restore_one(&self, hub: &Hub) -> SessionState {
         RestoreOne::new(&self.parts).run(hub).await
@@ -159,6 +184,16 @@ impl Hublink {
     /// See [`Remove`].
     pub async fn remove(&self, hub: &Hub) -> Result<SignedOut> {
         Remove::new(&self.parts).run(hub).await
+    }
+
+    /// See [`OpenHub`].
+    pub async fn open_hub(&self, hub: &Hub) -> Result<crate::use_cases::Opening> {
+        crate::use_cases::OpenHub::new(&self.parts).run(hub).await
+    }
+
+    /// See [`ForgetWebData`](crate::use_cases::ForgetWebData).
+    pub async fn forget_web_data(&self, hub: &Hub) -> Result<usize> {
+        crate::use_cases::ForgetWebData::new(&self.parts).run(hub).await
     }
 
     /// See [`Hide`].

@@ -26,6 +26,7 @@ fn app(dir: &std::path::Path) -> Hublink {
         insecure_storage_allowed: false,
         clock: Arc::new(crate::clock::SystemClock),
         policy: Arc::default(),
+        web: std::sync::OnceLock::new(),
     })
 }
 

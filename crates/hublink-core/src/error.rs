@@ -99,6 +99,19 @@ pub enum Error {
     #[error("server authentication failed: {reason}")]
     ServerRefused { status: u16, reason: String },
 
+    /// A web sign-in (`auth=web`) ended on the hub's refusal page.
+    #[error("server authentication failed: {0}")]
+    WebRefused(WebRefusal),
+
+    /// A web sign-in needs a Hublink window, and this shell has none (the CLI could not start
+    /// the app).
+    #[error("`{hub}` signs in with the hub's own web page, which needs the Hublink app")]
+    NeedsApp { hub: String },
+
+    /// A command that has no meaning for a cookie hub (`token`).
+    #[error("`{hub}` keeps the hub's own session cookie, not an access token")]
+    NotForWebHub { hub: String },
+
     #[error("the hub answered the session check with HTTP {status}: {reason}")]
     HubError { status: u16, reason: String },
 
@@ -162,6 +175,73 @@ pub enum Error {
     /// A fault of Hublink itself; nothing the user or administrator can change.
     #[error("{0}")]
     Internal(String),
+}
+
+/// A hub's refusal page at the end of a web sign-in: its title and text, printable and short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebRefusal {
+    pub title: String,
+    pub text: String,
+}
+
+/// What kind of refusal a page is, read from its words (Qlik Sense's, the IdPs' and SAML's
+/// usual texts), for the next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalKind {
+    TooManySessions,
+    NoAccess,
+    AccountInactive,
+    Saml,
+    Other,
+}
+
+impl WebRefusal {
+    pub fn kind(&self) -> RefusalKind {
+        let words = format!("{} {}", self.title, self.text).to_lowercase();
+        let any = |list: &[&str]| list.iter().any(|w| words.contains(w));
+        if any(&["too many sessions", "maximum number", "parallel sessions", "session limit"]) {
+            RefusalKind::TooManySessions
+        } else if any(&["inactive", "disabled", "blocked", "locked out", "suspended"]) {
+            RefusalKind::AccountInactive
+        } else if any(&[
+            "access pass",
+            "no access",
+            "access denied",
+            "not authorized",
+            "not allowed",
+            "license",
+            "allocation",
+            "forbidden",
+        ]) {
+            RefusalKind::NoAccess
+        } else if any(&["saml", "assertion", "statuscode", "audience", "signature"]) {
+            RefusalKind::Saml
+        } else {
+            RefusalKind::Other
+        }
+    }
+
+    fn next_step(&self) -> String {
+        match self.kind() {
+            RefusalKind::TooManySessions => "You have as many sessions open on this hub as it allows: sign out of it in other browsers or apps, or wait until one times out (30 minutes of inactivity by default on Qlik Sense), then sign in again.".into(),
+            RefusalKind::NoAccess => "Ask the hub's administrator to give you access (on Qlik Sense: a license or access pass for your user), then sign in again.".into(),
+            RefusalKind::AccountInactive => "Your account is disabled or inactive at the hub or its identity provider: ask your administrator to enable it.".into(),
+            RefusalKind::Saml => "Send this to the hub's administrator: the hub and its identity provider disagree about the SAML configuration, and signing in again will fail the same way.".into(),
+            RefusalKind::Other => "Send this to the hub's administrator, with the reason above; signing in again will fail the same way until they act.".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for WebRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.title.is_empty(), self.text.is_empty()) {
+            (true, true) => f.write_str("the hub showed a page without a session and without a reason"),
+            (false, true) => f.write_str(&self.title),
+            (true, false) => f.write_str(&self.text),
+            (false, false) if self.text.starts_with(&self.title) => f.write_str(&self.text),
+            (false, false) => write!(f, "{}: {}", self.title, self.text),
+        }
+    }
 }
 
 /// An error as the CLI's `--json` and the desktop page receive it: what failed, why, what to
@@ -355,6 +435,7 @@ impl Error {
             | IdToken { .. }
             | Protocol(_)
             | ServerRefused { .. }
+            | WebRefused(_)
             | Callback(_)
             | SignInRequired { .. } => ExitCode::Refused,
             StorageUnavailable { .. } => ExitCode::Storage,
@@ -366,7 +447,10 @@ impl Error {
             // A wrong issuer or an unusable discovery document fails the same way every time:
             // the link or hubs.ini must change.
             Discovery { .. } => ExitCode::BadConfig,
-            Io { .. } | NewerState { .. } | NoConfigFolder | TaskFailed { .. } | Internal(_) => ExitCode::Other,
+            NotForWebHub { .. } => ExitCode::Usage,
+            Io { .. } | NewerState { .. } | NoConfigFolder | TaskFailed { .. } | NeedsApp { .. } | Internal(_) => {
+                ExitCode::Other
+            }
         }
     }
 
@@ -392,7 +476,9 @@ impl Error {
             MfaMissing { .. } => "mfa_required",
             IdToken { problem: crate::oidc::IdTokenProblem::ClockSkew { .. }, .. } => "clock_skew",
             IdToken { .. } => "id_token_refused",
-            ServerRefused { .. } => "server_authentication_failed",
+            ServerRefused { .. } | WebRefused(_) => "server_authentication_failed",
+            NeedsApp { .. } => "needs_app",
+            NotForWebHub { .. } => "not_for_web_hub",
             HubError { .. } => "hub_error",
             Callback(_) => "callback_refused",
             SignInRequired { .. } => "sign_in_required",
@@ -428,7 +514,9 @@ impl Error {
             Discovery { .. } => "the identity provider is not usable".into(),
             IdpRefused { .. } | MfaMissing { .. } | Callback(_) | IdToken { .. } => "sign-in refused".into(),
             Protocol(_) => "the sign-in failed".into(),
-            ServerRefused { .. } => "server authentication failed".into(),
+            ServerRefused { .. } | WebRefused(_) => "server authentication failed".into(),
+            NeedsApp { .. } => "this hub signs in in the Hublink app".into(),
+            NotForWebHub { .. } => "this hub has no access token".into(),
             HubError { .. } => "the hub could not check the session".into(),
             SignInRequired { .. } => "sign in again".into(),
             StorageUnavailable { .. } => "secure storage is not available".into(),
@@ -471,6 +559,8 @@ impl Error {
             MfaMissing { .. } => self.to_string(),
             IdToken { problem, .. } => format!("the identity provider's ID token was not accepted: {problem}"),
             ServerRefused { status, reason } => format!("the hub refused the session (HTTP {status}): {reason}"),
+            WebRefused(r) => format!("the hub refused the sign-in: {r}"),
+            NeedsApp { .. } | NotForWebHub { .. } => self.to_string(),
             HubError { status, reason } => format!("HTTP {status}: {reason}"),
             Callback(d) => d.clone(),
             SignInRequired { reason, .. } => reason.clone(),
@@ -517,6 +607,9 @@ impl Error {
             }
             IdToken { problem, .. } => id_token_next_step(problem),
             ServerRefused { .. } => "Ask the hub's administrator to grant you access, then sign in again.".into(),
+            WebRefused(r) => r.next_step(),
+            NeedsApp { hub } => format!("Open the Hublink app and sign in to {hub} there; `hublink login` starts it when it can find hublink-desktop."),
+            NotForWebHub { hub } => format!("Use `hublink header \"{hub}\"`: it prints the Cookie header that authenticates to this hub."),
             HubError { status, .. } if *status < 500 => format!(
                 "Send this to your administrator: the hub's session check answers HTTP {status}, so `session_check` in the link or hubs.ini is probably wrong."
             ),

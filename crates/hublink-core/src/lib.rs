@@ -36,6 +36,7 @@ pub mod settings;
 pub mod sign_in;
 pub mod store;
 pub mod use_cases;
+pub mod web;
 
 pub use app::{Hublink, Parts};
 pub use catalog::{Catalog, Hub, Source};

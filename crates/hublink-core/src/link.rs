@@ -19,7 +19,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use url::Url;
 
 use crate::settings::{
-    Context, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, Flow, HubSettings, LINK_KEYS, SettingsError, is_hidden_char,
+    Auth, Context, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, Flow, HubSettings, LINK_KEYS, SettingsError, is_hidden_char,
     is_secret_key, parse_hub_url, printable, split_scheme,
 };
 
@@ -229,8 +229,9 @@ impl AuthLink {
     }
 
     /// The canonical link for `settings`: `url` and `name` always, then only the values that
-    /// differ from the defaults, in the order of PRODUCT.md. `max_session_days` and `ca_file`
-    /// belong to hubs.ini and are never written into a link.
+    /// differ from the defaults, in the order of PRODUCT.md (for `auth=web`: `auth`,
+    /// `session_check`, `session_cookie`, `login_path`). `max_session_days`, `ca_file` and
+    /// `remember_idp_session` belong to hubs.ini and are never written into a link.
     pub fn generate(settings: &HubSettings) -> String {
         let mut out = String::from("hublink://add?");
         let mut push = |key: &str, value: &str| {
@@ -243,6 +244,19 @@ impl AuthLink {
         };
         push("url", settings.url.as_str());
         push("name", &settings.name);
+        if settings.auth == Auth::Web {
+            push("auth", settings.auth.as_str());
+            if let Some(check) = &settings.session_check {
+                push("session_check", check.as_str());
+            }
+            if let Some(cookie) = &settings.session_cookie {
+                push("session_cookie", cookie);
+            }
+            if let Some(login) = &settings.login_path {
+                push("login_path", login.as_str());
+            }
+            return out;
+        }
         if settings.issuer != settings.url.as_str() {
             push("issuer", &settings.issuer);
         }
@@ -331,6 +345,42 @@ impl HubSettings {
             });
         }
         Ok((settings, unknown))
+    }
+}
+
+impl HubSettings {
+    /// A Qlik Sense Enterprise hub's desktop-link fields (`GET <hub>/api/hub/v1/desktoplink`:
+    /// `magicLinkHostUri`, `magicLinkFriendlyName`), as the hub's web sign-in: `auth=web`,
+    /// `session_check` = the virtual proxy's `qps/user`, session cookies named `X-Qlik-Session…`.
+    /// The host URI must be on the asked address's origin.
+    pub fn from_qlik_desktop_link(
+        hub_url: &Url,
+        json: &serde_json::Value,
+    ) -> Result<(HubSettings, Vec<String>), SettingsError> {
+        let object = json.as_object().ok_or(SettingsError::NotAnObject)?;
+        let text = |k: &str| object.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        let asked = parse_hub_url(hub_url.as_str())?;
+        let host_uri = match text("magicLinkHostUri") {
+            Some(u) => parse_hub_url(&u)?,
+            None => asked.clone(),
+        };
+        if host_uri.origin() != asked.origin() {
+            return Err(SettingsError::OtherHubAddress {
+                asked: asked.as_str().to_owned(),
+                published: host_uri.as_str().to_owned(),
+            });
+        }
+        let check = format!("{}qps/user", host_uri.path());
+        let mut pairs = vec![
+            ("url", host_uri.as_str().to_owned()),
+            ("auth", "web".into()),
+            ("session_check", check),
+            ("session_cookie", "X-Qlik-Session".into()),
+        ];
+        if let Some(name) = text("magicLinkFriendlyName").filter(|n| !n.trim().is_empty()) {
+            pairs.push(("name", name));
+        }
+        HubSettings::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())), Context::WellKnown)
     }
 }
 

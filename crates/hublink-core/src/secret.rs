@@ -97,6 +97,8 @@ secret_kind! {
     IdToken;
     /// An authorization code (RFC 6749 §4.1.2): redeemed once, at the issuer's token endpoint.
     AuthorizationCode;
+    /// A cookie's value (RFC 6265 §4.1.1): a hub's session, or an IdP's single sign-on.
+    CookieValue;
 }
 
 #[cfg(test)]

@@ -77,6 +77,67 @@ impl StoredSession {
     }
 }
 
+/// A cookie hub's session (`auth=web`), as it lives in the secret store: the hub's session
+/// cookie, the identity provider's sign-in cookies kept to renew it without the user
+/// (`remember_idp_session`), and what the session check said.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebSession {
+    /// Always [`Auth::Web`](crate::settings::Auth::Web): tells this record from an OIDC one.
+    pub auth: crate::settings::Auth,
+    pub cookie: crate::web::WebCookie,
+    #[serde(default)]
+    pub idp_cookies: Vec<crate::web::WebCookie>,
+    /// Where sign-out goes (the session check's `logoutUri`), on the hub's own origin.
+    #[serde(default)]
+    pub logout_uri: Option<url::Url>,
+    /// As the session check named the user (`userDirectory\userId`), else the hub's name.
+    pub user: String,
+    /// When the user last signed in interactively; `max_session_days` counts from here.
+    #[serde(with = "time::serde::rfc3339")]
+    pub signed_in_at: OffsetDateTime,
+    /// When this cookie was captured (an interactive or a silent sign-in).
+    #[serde(with = "time::serde::rfc3339")]
+    pub captured_at: OffsetDateTime,
+    /// The session check the cookie was proven with; a hub whose settings changed needs a new
+    /// sign-in.
+    pub session_check: String,
+}
+
+/// Whatever is kept for a hub: OpenID Connect tokens or a web session.
+#[derive(Debug, Clone)]
+pub enum Kept {
+    Oidc(StoredSession),
+    Web(WebSession),
+}
+
+impl Kept {
+    /// Parses a stored value: a record with `"auth":"web"` is a web session, anything else an
+    /// OIDC one (older records carry no `auth`). `None` when it is neither.
+    pub fn from_secret(s: &Secret) -> Option<Kept> {
+        let value: serde_json::Value = serde_json::from_str(s.expose()).ok()?;
+        if value.get("auth").and_then(|a| a.as_str()) == Some("web") {
+            serde_json::from_value(value).ok().map(Kept::Web)
+        } else {
+            serde_json::from_value(value).ok().map(Kept::Oidc)
+        }
+    }
+
+    pub fn to_secret(&self) -> Secret {
+        let text = match self {
+            Kept::Oidc(s) => serde_json::to_string(s),
+            Kept::Web(s) => serde_json::to_string(s),
+        };
+        Secret::new(text.unwrap_or_default())
+    }
+
+    pub fn signed_in_at(&self) -> OffsetDateTime {
+        match self {
+            Kept::Oidc(s) => s.signed_in_at,
+            Kept::Web(s) => s.signed_in_at,
+        }
+    }
+}
+
 /// A hub's sign-in state, as `status` and the welcome page show it.
 #[derive(Debug)]
 pub enum SessionState {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use time::OffsetDateTime;
+use url::Url;
 
 use crate::app::Parts;
 use crate::catalog::Hub;
@@ -18,7 +19,7 @@ use crate::fsutil::FileLock;
 use crate::http;
 use crate::oidc::Idp;
 use crate::registry::{Registry, SessionRecord};
-use crate::session::{SessionState, StoredSession};
+use crate::session::{Kept, SessionState, StoredSession, WebSession};
 use crate::sign_in::{Credentials, NewSession, SignedIn};
 use crate::store::SecretStore;
 
@@ -65,13 +66,13 @@ impl SessionKeeper {
         self.store_call(|s| s.check_writable()).await
     }
 
-    /// The stored session, if any. One that no longer parses reads as none (a new sign-in
-    /// replaces it).
-    pub async fn load(&self, hub: &Hub) -> Result<Option<StoredSession>> {
+    /// Whatever is stored for the hub, if anything. One that no longer parses reads as none (a
+    /// new sign-in replaces it).
+    pub async fn load_kept(&self, hub: &Hub) -> Result<Option<Kept>> {
         let key = hub.id.to_string();
         let secret = self.store_call(move |s| s.get(&key)).await?;
         Ok(secret.and_then(|s| {
-            let parsed = StoredSession::from_secret(&s);
+            let parsed = Kept::from_secret(&s);
             if parsed.is_none() {
                 tracing::warn!(hub = %hub.settings.name, "the stored session cannot be read; a new sign-in will replace it");
             }
@@ -79,9 +80,58 @@ impl SessionKeeper {
         }))
     }
 
+    /// The stored OpenID Connect session, if any.
+    pub async fn load(&self, hub: &Hub) -> Result<Option<StoredSession>> {
+        Ok(match self.load_kept(hub).await? {
+            Some(Kept::Oidc(s)) => Some(s),
+            _ => None,
+        })
+    }
+
     pub(crate) async fn save(&self, hub: &Hub, session: &StoredSession) -> Result<()> {
-        let (key, value) = (hub.id.to_string(), session.to_secret());
+        self.save_kept(hub, Kept::Oidc(session.clone())).await
+    }
+
+    async fn save_kept(&self, hub: &Hub, kept: Kept) -> Result<()> {
+        let (key, value) = (hub.id.to_string(), kept.to_secret());
         self.store_call(move |s| s.set(&key, &value)).await
+    }
+
+    /// The stored web session (`auth=web`) if it may still be used without an interactive
+    /// sign-in: it exists, was proven with the hub's current session check, and is younger
+    /// than `max_session_days`. Whether the hub still accepts its cookie is the caller's
+    /// question ([`crate::web::probe`]).
+    pub async fn usable_web(&self, hub: &Hub) -> Result<WebSession> {
+        self.parts.policy.check_hub(hub)?;
+        let sign_in_required = |reason: String| Error::SignInRequired { hub: hub.settings.name.clone(), reason };
+        let session = match self.load_kept(hub).await? {
+            Some(Kept::Web(s)) => s,
+            Some(Kept::Oidc(_)) => {
+                return Err(sign_in_required("the hub's sign-in settings changed since you signed in".into()));
+            }
+            None => return Err(sign_in_required("there is no session on this computer".into())),
+        };
+        if hub.settings.session_check.as_ref().map(Url::as_str) != Some(session.session_check.as_str()) {
+            return Err(sign_in_required("the hub's sign-in settings changed since you signed in".into()));
+        }
+        self.check_age(hub, session.signed_in_at)?;
+        Ok(session)
+    }
+
+    /// `max_session_days`, counted from the last interactive sign-in.
+    fn check_age(&self, hub: &Hub, signed_in_at: OffsetDateTime) -> Result<()> {
+        let max = time::Duration::days(i64::from(hub.settings.max_session_days));
+        if self.now() - signed_in_at > max {
+            return Err(Error::SignInRequired {
+                hub: hub.settings.name.clone(),
+                reason: format!(
+                    "this hub asks you to sign in again every {} days; you last signed in on {}",
+                    hub.settings.max_session_days,
+                    signed_in_at.date()
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The stored session if it may still be used without an interactive sign-in: it exists,
@@ -101,14 +151,7 @@ impl SessionKeeper {
                 "this hub now requires a second factor, and you signed in without one".into(),
             ));
         }
-        let max = time::Duration::days(i64::from(hub.settings.max_session_days));
-        if self.now() - session.signed_in_at > max {
-            return Err(sign_in_required(format!(
-                "this hub asks you to sign in again every {} days; you last signed in on {}",
-                hub.settings.max_session_days,
-                session.signed_in_at.date()
-            )));
-        }
+        self.check_age(hub, session.signed_in_at)?;
         Ok(session)
     }
 
@@ -165,35 +208,67 @@ impl SessionKeeper {
         Ok(current)
     }
 
-    /// Keep a new sign-in, under the hub's session lock so no refresh or sign-out of another
-    /// process interleaves with it. `issuer` is the hub's issuer as its settings name it.
+    /// Keep a new interactive sign-in, under the hub's session lock so no refresh or sign-out
+    /// of another process interleaves with it.
     pub async fn keep_new(&self, hub: &Hub, new: NewSession) -> Result<SignedIn> {
+        let now = self.now();
+        self.keep(hub, new, now).await
+    }
+
+    /// Keep a silent renewal of a web session: `max_session_days` still counts from the last
+    /// interactive sign-in, `signed_in_at`.
+    pub async fn keep_renewed(&self, hub: &Hub, new: NewSession, signed_in_at: OffsetDateTime) -> Result<SignedIn> {
+        self.keep(hub, new, signed_in_at).await
+    }
+
+    async fn keep(&self, hub: &Hub, new: NewSession, signed_in_at: OffsetDateTime) -> Result<SignedIn> {
         let _lock = self.lock(hub).await?;
         let now = self.now();
-        let NewSession { credentials: Credentials::Oidc(tokens), user, second_factor } = new;
-        let session = StoredSession {
-            access_token: tokens.access_token,
-            refresh_token: tokens.refresh_token,
-            id_token: tokens.id_token,
-            expires_at: tokens.lifetime.map(|l| l.expires_at(now)),
-            obtained_at: Some(now),
-            signed_in_at: now,
-            user: user.clone(),
-            issuer: hub.settings.issuer.clone(),
-            client_id: hub.settings.client_id.clone(),
-            second_factor,
+        let NewSession { credentials, user, second_factor } = new;
+        let (kept, expires_at, renewable) = match credentials {
+            Credentials::Oidc(tokens) => {
+                let session = StoredSession {
+                    access_token: tokens.access_token,
+                    refresh_token: tokens.refresh_token,
+                    id_token: tokens.id_token,
+                    expires_at: tokens.lifetime.map(|l| l.expires_at(now)),
+                    obtained_at: Some(now),
+                    signed_in_at,
+                    user: user.clone(),
+                    issuer: hub.settings.issuer.clone(),
+                    client_id: hub.settings.client_id.clone(),
+                    second_factor,
+                };
+                let (expires_at, renewable) = (session.expires_at, session.refresh_token.is_some());
+                (Kept::Oidc(session), expires_at, renewable)
+            }
+            Credentials::Web(web) => {
+                let expires_at = web.cookie.expires_at;
+                let renewable = !web.idp_cookies.is_empty();
+                let session = WebSession {
+                    auth: crate::settings::Auth::Web,
+                    cookie: web.cookie,
+                    idp_cookies: web.idp_cookies,
+                    logout_uri: web.logout_uri,
+                    user: user.clone(),
+                    signed_in_at,
+                    captured_at: now,
+                    session_check: hub.settings.session_check.as_ref().map(|u| u.to_string()).unwrap_or_default(),
+                };
+                (Kept::Web(session), expires_at, renewable)
+            }
         };
-        self.save(hub, &session).await?;
+        self.save_kept(hub, kept).await?;
         let record = SessionRecord {
             user: Some(user.clone()),
-            signed_in_at: Some(now),
-            expires_at: session.expires_at,
+            signed_in_at: Some(signed_in_at),
+            expires_at,
             sign_in_required: None,
         };
         self.registry().update(|d| {
             d.sessions.insert(hub.id.clone(), record);
         })?;
-        Ok(SignedIn { user, expires_at: session.expires_at, renewable: session.refresh_token.is_some(), now })
+        Ok(SignedIn { user, expires_at, renewable, now })
     }
 
     /// Delete the session from the secret store and its record from the registry.

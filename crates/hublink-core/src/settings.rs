@@ -61,6 +61,33 @@ impl Flow {
     }
 }
 
+/// How the user signs in to the hub (`auth`, PRODUCT.md "The authentication link").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    /// Hublink runs OpenID Connect with the hub's issuer and keeps the IdP's tokens.
+    #[default]
+    Oidc,
+    /// The hub runs its own sign-in (SAML or OIDC at its proxy, as a Qlik Sense Enterprise
+    /// virtual proxy does) in a Hublink window; the session is the hub's own cookie.
+    Web,
+}
+
+impl Auth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Auth::Oidc => "oidc",
+            Auth::Web => "web",
+        }
+    }
+}
+
+impl fmt::Display for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl fmt::Display for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -108,6 +135,16 @@ pub struct HubSettings {
     /// then be the client id). Some providers always add their own project id (OIDC Core
     /// §3.1.3.7 items 3–5).
     pub extra_audiences: Vec<String>,
+    /// `auth`: OpenID Connect by Hublink (default) or the hub's own web sign-in.
+    pub auth: Auth,
+    /// `auth=web`: the session cookie's name, or a name prefix (`X-Qlik-Session`); `None`: the
+    /// first new cookie on the hub's origin after sign-in. An RFC 6265 token, 1..=200 characters.
+    pub session_cookie: Option<String>,
+    /// `auth=web`: where the sign-in window starts, on the hub's origin. `None`: `url`.
+    pub login_path: Option<Url>,
+    /// `auth=web`, hubs.ini only: keep the IdP's sign-in cookies in the keyring with the hub's
+    /// session, so a dead hub cookie can be renewed without the user. Default true.
+    pub remember_idp_session: bool,
 }
 
 /// A hub's identity: the first 16 hex characters of SHA-256(normalized url + "\n" + client_id).
@@ -268,6 +305,16 @@ pub enum SettingsError {
     )]
     OtherOrigin { session_check: String, hub: String },
 
+    #[error(
+        "`login_path` is on {login_path}, not on the hub's own origin {hub}: the sign-in window starts on the hub; fix it or leave it out"
+    )]
+    LoginElsewhere { login_path: String, hub: String },
+
+    #[error(
+        "`auth=web` needs `session_check`: the address on the hub that tells whether its session cookie is still good (for Qlik Sense: /<virtual proxy prefix>/qps/user)"
+    )]
+    WebNeedsSessionCheck,
+
     #[error("`{key}` {}: expected {expected}", describe_hint(.value_hint.as_deref()))]
     BadValue { key: String, value_hint: Option<String>, expected: &'static str },
 
@@ -307,7 +354,8 @@ impl SettingsError {
         use SettingsError::*;
         match self {
             MissingUrl | OtherHubAddress { .. } => Some("url"),
-            OtherOrigin { .. } => Some("session_check"),
+            OtherOrigin { .. } | WebNeedsSessionCheck => Some("session_check"),
+            LoginElsewhere { .. } => Some("login_path"),
             BadName { .. } => Some("name"),
             NotAnObject => None,
             EmptyValue { key }
@@ -354,8 +402,24 @@ impl SettingsError {
 }
 
 /// The keys a link (and a hub's published settings) may carry.
-pub(crate) const LINK_KEYS: [&str; 10] =
-    ["url", "name", "issuer", "client_id", "scope", "mfa", "flow", "redirect_port", "session_check", "extra_audiences"];
+pub(crate) const LINK_KEYS: [&str; 13] = [
+    "url",
+    "name",
+    "issuer",
+    "client_id",
+    "scope",
+    "mfa",
+    "flow",
+    "redirect_port",
+    "session_check",
+    "extra_audiences",
+    "auth",
+    "session_cookie",
+    "login_path",
+];
+
+/// The keys that only OpenID Connect uses: with `auth=web` they are reported as ignored.
+const OIDC_ONLY_KEYS: [&str; 7] = ["issuer", "client_id", "scope", "mfa", "flow", "redirect_port", "extra_audiences"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(usize)]
@@ -370,12 +434,16 @@ enum Field {
     RedirectPort,
     SessionCheck,
     ExtraAudiences,
+    Auth,
+    SessionCookie,
+    LoginPath,
     MaxSessionDays,
     CaFile,
+    RememberIdpSession,
 }
 
 impl Field {
-    const COUNT: usize = Field::CaFile as usize + 1;
+    const COUNT: usize = Field::RememberIdpSession as usize + 1;
 }
 
 /// Where a key may be given.
@@ -401,8 +469,12 @@ const KEYS: [(&str, Field, Allowed); Field::COUNT] = [
     ("redirect_port", Field::RedirectPort, Allowed::Everywhere),
     ("session_check", Field::SessionCheck, Allowed::Everywhere),
     ("extra_audiences", Field::ExtraAudiences, Allowed::Everywhere),
+    ("auth", Field::Auth, Allowed::Everywhere),
+    ("session_cookie", Field::SessionCookie, Allowed::Everywhere),
+    ("login_path", Field::LoginPath, Allowed::Everywhere),
     ("max_session_days", Field::MaxSessionDays, Allowed::FilesOnly),
     ("ca_file", Field::CaFile, Allowed::FilesRefusedInLinks),
+    ("remember_idp_session", Field::RememberIdpSession, Allowed::FilesOnly),
 ];
 
 enum KeyClass {
@@ -794,47 +866,183 @@ impl<'a> RawValues<'a> {
         Ok((raw, unknown))
     }
 
-    /// Each value through its own validator, in the order url, issuer, client_id, name, scope,
-    /// mfa, flow, redirect_port, session_check, extra_audiences, max_session_days, ca_file; the
-    /// first problem found is returned.
-    fn validate(&self, ctx: &Context) -> Result<HubSettings, SettingsError> {
+    /// Each value through its own validator, in the order url, auth, issuer, client_id, name,
+    /// scope, mfa, flow, redirect_port, session_check, extra_audiences, session_cookie,
+    /// login_path, max_session_days, ca_file, remember_idp_session; the first problem found is
+    /// returned. With `auth=web` the OpenID Connect keys are returned as ignored.
+    fn validate(&self, ctx: &Context) -> Result<(HubSettings, Vec<String>), SettingsError> {
         let url_raw = self.get(Field::Url).ok_or(SettingsError::MissingUrl)?;
         let url = normalize_hub_url(validate_url("url", url_raw, UrlRole::Hub)?);
+        let auth = self.get(Field::Auth).map_or(Ok(Auth::Oidc), validate_auth)?;
+        let mut settings = match auth {
+            Auth::Oidc => self.validate_oidc(url, url_raw, ctx)?,
+            Auth::Web => self.web_defaults(url, url_raw, ctx)?,
+        };
+        settings.session_check =
+            self.get(Field::SessionCheck).map(|v| validate_session_check(v, &settings.url)).transpose()?;
+        if auth == Auth::Web {
+            self.validate_web(&mut settings)?;
+        }
+        settings.max_session_days = self.get(Field::MaxSessionDays).map_or(Ok(DEFAULT_MAX_SESSION_DAYS), |v| {
+            parse_bounded("max_session_days", v, 1, MAX_SESSION_DAYS_LIMIT, "a whole number of days from 1 to 3650")
+        })?;
+        settings.ca_file = self.get(Field::CaFile).map(|v| validate_path("ca_file", v)).transpose()?;
+        let ignored = match auth {
+            Auth::Oidc => [
+                ("session_cookie", Field::SessionCookie),
+                ("login_path", Field::LoginPath),
+                ("remember_idp_session", Field::RememberIdpSession),
+            ]
+            .iter()
+            .filter(|(_, f)| self.get(*f).is_some())
+            .map(|(k, _)| format!("{k} (only for auth=web)"))
+            .collect(),
+            Auth::Web => OIDC_ONLY_KEYS
+                .iter()
+                .filter(|k| KEYS.iter().any(|(n, f, _)| n == *k && self.get(*f).is_some()))
+                .map(|k| format!("{k} (not used with auth=web)"))
+                .collect(),
+        };
+        Ok((settings, ignored))
+    }
+
+    fn name(&self, url: &Url, ctx: &Context) -> Result<String, SettingsError> {
+        match (self.get(Field::Name), ctx) {
+            (Some(v), _) => validate_name(v),
+            (None, Context::HubsIni { section_name }) => validate_name(section_name),
+            (None, _) => Ok(host_with_port(url)),
+        }
+    }
+
+    /// The OpenID Connect keys.
+    fn validate_oidc(&self, url: Url, url_raw: &str, ctx: &Context) -> Result<HubSettings, SettingsError> {
         let issuer = issuer_of(self.get(Field::Issuer), url_raw)?;
         let client_id = self.get(Field::ClientId).map_or(Ok(DEFAULT_CLIENT_ID.to_owned()), validate_client_id)?;
-        let name = match (self.get(Field::Name), ctx) {
-            (Some(v), _) => validate_name(v)?,
-            (None, Context::HubsIni { section_name }) => validate_name(section_name)?,
-            (None, _) => host_with_port(&url),
-        };
+        let name = self.name(&url, ctx)?;
         let scopes = self
             .get(Field::Scope)
             .map_or_else(|| Ok(DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect()), validate_scopes)?;
         let mfa_required = self.get(Field::Mfa).map_or(Ok(false), validate_mfa)?;
         let flow = self.get(Field::Flow).map_or(Ok(Flow::Browser), validate_flow)?;
         let redirect_port = self.get(Field::RedirectPort).map(validate_port).transpose()?;
-        let session_check = self.get(Field::SessionCheck).map(|v| validate_session_check(v, &url)).transpose()?;
         let extra_audiences =
             self.get(Field::ExtraAudiences).map_or(Ok(Vec::new()), |v| validate_audiences(v, &client_id))?;
-        let max_session_days = self.get(Field::MaxSessionDays).map_or(Ok(DEFAULT_MAX_SESSION_DAYS), |v| {
-            parse_bounded("max_session_days", v, 1, MAX_SESSION_DAYS_LIMIT, "a whole number of days from 1 to 3650")
-        })?;
-        let ca_file = self.get(Field::CaFile).map(|v| validate_path("ca_file", v)).transpose()?;
         Ok(HubSettings {
-            url,
-            name,
             issuer,
             client_id,
             scopes,
             mfa_required,
             flow,
             redirect_port,
-            session_check,
-            max_session_days,
-            ca_file,
             extra_audiences,
+            ..HubSettings::base(url, name)
         })
     }
+
+    /// A web hub: the OpenID Connect values stay at their defaults (and out of its identity).
+    fn web_defaults(&self, url: Url, url_raw: &str, ctx: &Context) -> Result<HubSettings, SettingsError> {
+        let name = self.name(&url, ctx)?;
+        let mut settings = HubSettings::base(url, name);
+        settings.issuer = url_raw.trim_matches(' ').to_owned();
+        settings.auth = Auth::Web;
+        Ok(settings)
+    }
+
+    /// The `auth=web` keys: `session_check` is required.
+    fn validate_web(&self, settings: &mut HubSettings) -> Result<(), SettingsError> {
+        if settings.session_check.is_none() {
+            return Err(SettingsError::WebNeedsSessionCheck);
+        }
+        settings.session_cookie = self.get(Field::SessionCookie).map(validate_cookie_name).transpose()?;
+        settings.login_path = self.get(Field::LoginPath).map(|v| validate_login_path(v, &settings.url)).transpose()?;
+        settings.remember_idp_session = self.get(Field::RememberIdpSession).map_or(Ok(true), |v| {
+            parse_keyword(
+                "remember_idp_session",
+                v,
+                &[("true", true), ("false", false), ("yes", true), ("no", false)],
+                "`true` or `false`",
+            )
+        })?;
+        Ok(())
+    }
+}
+
+impl HubSettings {
+    /// Every value at its default.
+    fn base(url: Url, name: String) -> HubSettings {
+        HubSettings {
+            issuer: url.as_str().to_owned(),
+            url,
+            name,
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            mfa_required: false,
+            flow: Flow::Browser,
+            redirect_port: None,
+            session_check: None,
+            max_session_days: DEFAULT_MAX_SESSION_DAYS,
+            ca_file: None,
+            extra_audiences: Vec::new(),
+            auth: Auth::Oidc,
+            session_cookie: None,
+            login_path: None,
+            remember_idp_session: true,
+        }
+    }
+}
+
+fn validate_auth(v: &str) -> Result<Auth, SettingsError> {
+    parse_keyword("auth", v, &[("oidc", Auth::Oidc), ("web", Auth::Web)], "`oidc` or `web`")
+}
+
+/// Longest accepted `session_cookie`, in characters.
+pub const MAX_COOKIE_NAME_CHARS: usize = 200;
+
+/// `session_cookie`: a cookie name (an RFC 6265 §4.1.1 token) or the start of one.
+fn validate_cookie_name(raw: &str) -> Result<String, SettingsError> {
+    let key = "session_cookie";
+    check_no_control(key, raw)?;
+    let v = raw.trim_matches(' ');
+    if v.is_empty() {
+        return Err(SettingsError::EmptyValue { key: key.to_owned() });
+    }
+    if v.chars().count() > MAX_COOKIE_NAME_CHARS {
+        return Err(SettingsError::TooLong { key: key.to_owned(), max: MAX_COOKIE_NAME_CHARS });
+    }
+    let separator = |c: char| "()<>@,;:\\\"/[]?={} \t".contains(c);
+    if !v.chars().all(|c| c.is_ascii_graphic() && !separator(c)) {
+        return Err(SettingsError::BadValue {
+            key: key.to_owned(),
+            value_hint: hint(v),
+            expected: "a cookie name such as X-Qlik-Session (letters, digits and -_.!#$%&'*+^`|~)",
+        });
+    }
+    Ok(v.to_owned())
+}
+
+/// A value that is a path on the hub (`/finance/qps/user`) becomes an address on its origin;
+/// anything else must be a full address. `//host/…` is not a path.
+fn on_hub_origin(v: &str, hub: &Url) -> String {
+    let t = v.trim_matches(' ');
+    if t.starts_with('/') && !t.starts_with("//") && !t.contains('\\') {
+        let mut origin = hub.clone();
+        origin.set_path("");
+        format!("{}{t}", origin.as_str().trim_end_matches('/'))
+    } else {
+        v.to_owned()
+    }
+}
+
+/// `login_path`: a path or an address on the hub's own origin.
+fn validate_login_path(v: &str, hub: &Url) -> Result<Url, SettingsError> {
+    let login = validate_url("login_path", &on_hub_origin(v, hub), UrlRole::SessionCheck)?;
+    if login.origin() != hub.origin() {
+        return Err(SettingsError::LoginElsewhere {
+            login_path: login.origin().ascii_serialization(),
+            hub: hub.origin().ascii_serialization(),
+        });
+    }
+    Ok(login)
 }
 
 /// `issuer` exactly as given (trimmed), else the hub's `url` as given.
@@ -869,7 +1077,7 @@ fn validate_port(v: &str) -> Result<u16, SettingsError> {
 /// `session_check`: an address on the hub's own origin (the token never leaves the hub and
 /// its issuer).
 fn validate_session_check(v: &str, hub: &Url) -> Result<Url, SettingsError> {
-    let check = validate_url("session_check", v, UrlRole::SessionCheck)?;
+    let check = validate_url("session_check", &on_hub_origin(v, hub), UrlRole::SessionCheck)?;
     if check.origin() != hub.origin() {
         return Err(SettingsError::OtherOrigin {
             session_check: check.origin().ascii_serialization(),
@@ -933,8 +1141,10 @@ impl HubSettings {
         if let Some((key, _)) = pairs.iter().find(|(key, _)| is_secret_key(key)) {
             return Err(SettingsError::SecretParameter { key: printable(key.trim(), 64) });
         }
-        let (raw, unknown) = RawValues::collect(pairs, &ctx)?;
-        Ok((raw.validate(&ctx)?, unknown))
+        let (raw, mut unknown) = RawValues::collect(pairs, &ctx)?;
+        let (settings, ignored) = raw.validate(&ctx)?;
+        unknown.extend(ignored);
+        Ok((settings, unknown))
     }
 }
 
@@ -943,3 +1153,6 @@ mod tests;
 
 #[cfg(test)]
 mod display_tests;
+
+#[cfg(test)]
+mod web_tests;

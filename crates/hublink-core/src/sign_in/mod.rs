@@ -7,13 +7,17 @@
 //! PKCE in the system browser ([`browser::BrowserCode`]) and the device authorization grant
 //! ([`device::DeviceGrant`]).
 //!
-//! A new method (say, a hub's own web sign-in whose session is a cookie) is a new file here, a
-//! new variant of [`SignInMethod`] and, when it yields something other than OIDC tokens, a new
-//! variant of [`Credentials`] that the keeper learns to store and the acceptor to check; the
-//! existing methods do not change.
+//! The hub's own web sign-in ([`web::WebSignIn`], `auth=web`) needs no identity provider of
+//! ours: it runs in the shell's windows ([`web::WebWindows`]) and yields
+//! [`Credentials::Web`], a session cookie the hub's session check already accepted, which the
+//! keeper stores like tokens. A new method is a new file here and, when it yields something
+//! other than tokens or a cookie, a new variant of [`Credentials`]; the existing methods do
+//! not change.
 
 pub mod browser;
 pub mod device;
+pub mod handoff;
+pub mod web;
 
 use std::time::Duration;
 
@@ -33,6 +37,8 @@ use crate::settings::Flow;
 pub enum Credentials {
     /// OpenID Connect tokens from the hub's identity provider.
     Oidc(oidc::Tokens),
+    /// A hub's own session cookie, already accepted by its session check.
+    Web(web::WebCredentials),
 }
 
 /// A finished, verified sign-in, not yet accepted by the hub nor stored.
@@ -91,6 +97,8 @@ impl SignedIn {
 pub enum Progress {
     /// The sign-in page was opened; finish there.
     BrowserOpened { url: Url },
+    /// The hub's own sign-in page was opened in a Hublink window (`auth=web`); finish there.
+    WindowOpened { url: Url },
     /// No browser could be opened; the user must open `url` themselves.
     BrowserFailed { url: Url, reason: String },
     /// Device flow: enter `user_code` at `verification_uri`.
@@ -130,8 +138,9 @@ pub struct Acceptor<'a> {
 
 impl Acceptor<'_> {
     pub async fn accept(&self, new: NewSession) -> Result<SignedIn> {
-        let Credentials::Oidc(tokens) = &new.credentials;
-        crate::hub_check::accepts(self.idp, &self.hub.settings, &tokens.access_token).await?;
+        if let Credentials::Oidc(tokens) = &new.credentials {
+            crate::hub_check::accepts(self.idp, &self.hub.settings, &tokens.access_token).await?;
+        }
         self.keeper.keep_new(self.hub, new).await
     }
 }

@@ -92,31 +92,27 @@ impl PrepareAdd {
     }
 }
 
+/// "Retrieve the link from the hub": its `/.well-known/hublink.json`, else a Qlik Sense hub's
+/// desktop-link fields (`api/hub/v1/desktoplink`, which proposes `auth=web` with Qlik's
+/// defaults), else the address as its own issuer.
 async fn retrieve_from_hub(address: Url) -> Result<Proposal> {
-    let well_known = address
-        .join("/.well-known/hublink.json")
-        .map_err(|e| Error::BadAddress { what: "the hub's published settings", detail: e.to_string() })?;
-    let what = "the hub's published settings";
-    let response = http::plain_client()?
-        .get(well_known.clone())
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| http::classify(e, what, Some(&well_known)))?;
-    let is_json = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
-    // A hub that answers every path with its web page publishes nothing: not an error.
-    if response.status().is_success() && is_json {
-        let body = http::read_bounded(response, MAX_PUBLISHED_SETTINGS_BYTES, what, &well_known).await?;
-        let json: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|_| Error::Protocol(format!("{well_known} is not valid JSON")))?;
+    let published = |settings: HubSettings, ignored, from: Url| Proposal {
+        as_given: settings.clone(),
+        settings,
+        ignored,
+        origin: ProposalOrigin::PublishedByHub(from),
+        signature: LinkSignature::Unsigned,
+        sig: None,
+    };
+    let well_known = join(&address, "/.well-known/hublink.json")?;
+    if let Some(json) = fetch_json(&well_known, "the hub's published settings").await? {
         let (settings, ignored) = HubSettings::from_well_known_json(&address, &json)?;
-        let origin = ProposalOrigin::PublishedByHub(well_known);
-        let as_given = settings.clone();
-        return Ok(Proposal { settings, ignored, origin, signature: LinkSignature::Unsigned, sig: None, as_given });
+        return Ok(published(settings, ignored, well_known));
+    }
+    let desktop_link = join(&address, "api/hub/v1/desktoplink")?;
+    if let Some(json) = fetch_json(&desktop_link, "the Qlik Sense hub's desktop link").await? {
+        let (settings, ignored) = HubSettings::from_qlik_desktop_link(&address, &json)?;
+        return Ok(published(settings, ignored, desktop_link));
     }
     let (settings, ignored) = HubSettings::from_pairs([("url", address.as_str())], Context::Link)?;
     Ok(Proposal {
@@ -127,6 +123,31 @@ async fn retrieve_from_hub(address: Url) -> Result<Proposal> {
         signature: LinkSignature::Unsigned,
         sig: None,
     })
+}
+
+fn join(address: &Url, path: &str) -> Result<Url> {
+    address.join(path).map_err(|e| Error::BadAddress { what: "the hub's published settings", detail: e.to_string() })
+}
+
+/// GET `url` as JSON. `None` when the hub publishes nothing there: another status, or a web
+/// page instead of JSON (a hub that answers every path with its web page).
+async fn fetch_json(url: &Url, what: &str) -> Result<Option<serde_json::Value>> {
+    let response = http::plain_client()?
+        .get(url.clone())
+        .header("accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| http::classify(e, what, Some(url)))?;
+    let is_json = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+    if !(response.status().is_success() && is_json) {
+        return Ok(None);
+    }
+    let body = http::read_bounded(response, MAX_PUBLISHED_SETTINGS_BYTES, what, url).await?;
+    serde_json::from_slice(&body).map(Some).map_err(|_| Error::Protocol(format!("{url} is not valid JSON")))
 }
 
 /// Add a confirmed hub. The same hub (normalized URL + client) is only ever there once; a hub

@@ -6,15 +6,17 @@ mod access;
 mod add;
 mod check_files;
 mod hide;
+mod open;
 mod remove;
 mod restore;
 mod sign_in;
 mod sign_out;
 
-pub use access::AccessForScripts;
+pub use access::{Access, AccessForScripts, AuthHeader};
 pub use add::{Add, AddOutcome, PrepareAdd, Proposal, ProposalOrigin};
 pub use check_files::{CheckHubsFiles, HubsFilesReport};
 pub use hide::Hide;
+pub use open::{ForgetWebData, OpenHub, Opening};
 pub use remove::Remove;
 pub use restore::{HubStatus, RestoreAll, RestoreOne};
 pub use sign_in::SignIn;

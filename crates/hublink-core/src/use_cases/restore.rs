@@ -8,8 +8,11 @@ use crate::error::Error;
 use crate::http;
 use crate::oidc::Idp;
 use crate::registry::SessionRecord;
-use crate::session::{SessionState, StoredSession};
+use crate::session::{SessionState, StoredSession, WebSession};
 use crate::sessions::SessionKeeper;
+use crate::settings::Auth;
+use crate::sign_in::web::{Mode, WebSignIn};
+use crate::web::{self, WebCheck};
 
 /// One hub's check, as `status` and the welcome page show it.
 #[derive(Debug)]
@@ -20,15 +23,17 @@ pub struct HubStatus {
 
 /// Check one hub's stored session: still valid → signed in; expired → refreshed silently;
 /// refused, revoked or too old → sign in again; unreachable → offline. A hub that answers 401
-/// to a token that has not expired gets one silent refresh and is asked again. Nothing is
-/// deleted; the outcome is remembered for `list`.
+/// to a token that has not expired gets one silent refresh and is asked again. A cookie hub
+/// (`auth=web`) is probed once and, when its cookie is dead, renewed silently with the kept IdP
+/// cookies where the shell has windows. Nothing is deleted; the outcome is remembered for `list`.
 pub struct RestoreOne {
+    parts: Arc<Parts>,
     keeper: SessionKeeper,
 }
 
 impl RestoreOne {
     pub fn new(parts: &Arc<Parts>) -> RestoreOne {
-        RestoreOne { keeper: SessionKeeper::new(parts.clone()) }
+        RestoreOne { parts: parts.clone(), keeper: SessionKeeper::new(parts.clone()) }
     }
 
     pub async fn run(&self, hub: &Hub) -> SessionState {
@@ -38,6 +43,9 @@ impl RestoreOne {
     }
 
     async fn check(&self, hub: &Hub) -> SessionState {
+        if hub.settings.auth == Auth::Web {
+            return self.check_web(hub).await;
+        }
         let last = self.keeper.last_known(hub);
         let session = match self.keeper.usable(hub).await {
             Ok(s) => s,
@@ -83,6 +91,48 @@ impl RestoreOne {
                 }
                 Err(e) => return judge.failure(e),
             }
+        }
+    }
+}
+
+impl RestoreOne {
+    /// A cookie hub: one probe of its session check with the stored cookie (never a burst: a
+    /// stale cookie can cost the user one of the hub's parallel sessions); dead → one silent
+    /// re-sign-in in a hidden window when the shell has windows, else "sign in again".
+    async fn check_web(&self, hub: &Hub) -> SessionState {
+        let last = self.keeper.last_known(hub);
+        let session = match self.keeper.usable_web(hub).await {
+            Ok(s) => s,
+            Err(Error::SignInRequired { reason, .. }) => {
+                return SessionState::SignInRequired { reason, user: last.user };
+            }
+            Err(e) => return SessionState::Error(e),
+        };
+        let judge = Judge { last, user: Some(session.user.clone()) };
+        let probed = match http::client_for(&hub.settings) {
+            Ok(client) => web::probe(&client, &hub.settings, &session.cookie).await,
+            Err(e) => Err(e),
+        };
+        match probed {
+            Ok(WebCheck::Good { .. }) => {
+                SessionState::SignedIn { user: session.user, expires_at: session.cookie.expires_at }
+            }
+            Ok(WebCheck::NotSignedIn { reason }) => self.renew_web(hub, &session, reason, judge).await,
+            Err(e) => judge.failure(e),
+        }
+    }
+
+    async fn renew_web(&self, hub: &Hub, session: &WebSession, reason: String, judge: Judge) -> SessionState {
+        let Ok(sign_in) = WebSignIn::new(&self.parts, hub) else {
+            return SessionState::SignInRequired {
+                reason: format!("the hub's session ended ({reason}); the Hublink app renews it when it runs"),
+                user: judge.user,
+            };
+        };
+        tracing::info!(hub = %hub.settings.name, %reason, "the hub's session ended; renewing it silently");
+        match sign_in.run(hub, Mode::Silent, Some(session), &|_| {}).await {
+            Ok(signed_in) => SessionState::SignedIn { user: signed_in.user, expires_at: signed_in.expires_at },
+            Err(e) => judge.failure(e),
         }
     }
 }

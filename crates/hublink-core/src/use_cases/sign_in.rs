@@ -8,9 +8,12 @@ use crate::error::Result;
 use crate::http;
 use crate::oidc::Idp;
 use crate::sessions::SessionKeeper;
+use crate::settings::Auth;
+use crate::sign_in::web::{Mode, WebSignIn};
 use crate::sign_in::{Acceptor, LoginOptions, ProgressFn, SignInContext, SignInMethod, SignedIn};
 
-/// Sign in with the hub's method (a user-added hub must still be allowed by the policy) (browser code + PKCE, or the device grant): prove first that a
+/// Sign in with the hub's method — browser code + PKCE, the device grant, or the hub's own web
+/// sign-in in a Hublink window — once the policy still allows the hub: prove first that a
 /// session could be kept (a keyring write — before the user types a password), verify what the
 /// identity provider answers, ask the hub whether it accepts the session, and only then store
 /// it. A failure or cancellation stores nothing.
@@ -28,6 +31,10 @@ impl SignIn {
         // A hub added before the organisation's rules changed: asked again, before any request.
         self.parts.policy.check_hub(hub)?;
         self.keeper.check_writable().await?;
+        if hub.settings.auth == Auth::Web {
+            let mode = Mode::Interactive { timeout: options.timeout };
+            return WebSignIn::new(&self.parts, hub)?.run(hub, mode, None, progress).await;
+        }
         let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
         let ctx = SignInContext {
             hub,

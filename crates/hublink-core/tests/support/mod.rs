@@ -900,5 +900,6 @@ fn engine(
         insecure_storage_allowed: false,
         clock: clock.clone(),
         policy: Arc::default(),
+        web: std::sync::OnceLock::new(),
     })
 }
