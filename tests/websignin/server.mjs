@@ -12,6 +12,10 @@
 
 import { parseArgs } from 'node:util';
 
+// Who started us, read before anything slow (key generation) so that a parent that dies
+// during startup is still noticed below.
+const PARENT = process.ppid;
+
 import { startQlikHub } from './qlik-hub.mjs';
 import { startSamlIdp } from './saml-idp.mjs';
 
@@ -69,6 +73,8 @@ const log = values.log || undefined;
 let idp;
 let hubs;
 try {
+  const { startSamlIdp } = await import('./saml-idp.mjs');
+  const { startQlikHub } = await import('./qlik-hub.mjs');
   idp = await startSamlIdp({ port: idpPort, log });
   const common = { idp, idleTimeoutSeconds, maxSessions, log };
   const finance = await startQlikHub({ ...common, prefix: 'finance', port: hubPort });
@@ -110,8 +116,7 @@ process.on('SIGINT', stop);
 // A test runner that dies without stopping us must not leave the servers behind: once we
 // are reparented, the process that started us is gone. --keep-running is for starting it by hand.
 if (!values['keep-running']) {
-  const parent = process.ppid;
   setInterval(() => {
-    if (process.ppid !== parent) stop();
+    if (process.ppid !== PARENT) stop();
   }, 1000).unref();
 }
