@@ -26,4 +26,8 @@ export const removeHub = (hubId: string): Promise<void> => invoke('remove_hub', 
 
 export const setHidden = (hubId: string, hidden: boolean): Promise<void> => invoke('set_hidden', { hubId, hidden });
 
+export const openHub = (hubId: string): Promise<void> => invoke('open_hub', { hubId });
+
+export const forgetWebData = (hubId: string): Promise<number> => invoke('forget_web_data', { hubId });
+
 export const openInBrowser = (url: string): Promise<void> => invoke('open_in_browser', { url });

@@ -14,7 +14,7 @@ type Call = { cmd: string; args: Record<string, unknown> };
 function hub(p: Partial<HubView> & Pick<HubView, 'id' | 'name'>): HubView {
   return {
     host: `${p.id}.example.com`, url: `https://${p.id}.example.com/`, issuer: 'https://idp.example.com', client_id: 'hublink',
-    source: 'link', source_detail: '', hidden: false, mfa_required: false, flow: 'browser', international_host: false, last: null, ...p,
+    source: 'link', source_detail: '', hidden: false, mfa_required: false, flow: 'browser', international_host: false, last: null, auth: 'oidc', ...p,
   };
 }
 
@@ -64,7 +64,7 @@ const emptyView = (p: Partial<HubsView> = {}): HubsView => ({
 function proposal(p: Partial<ProposalView> = {}): ProposalView {
   return {
     proposal_id: 9, hub_id: 'pay', name: 'Payroll', host: 'pay.example.com', url: 'https://pay.example.com/', issuer: 'https://idp.example.com',
-    client_id: 'hublink', mfa_required: false, flow: 'browser', international_host: false, origin: 'link', origin_detail: '', ignored: [],
+    client_id: 'hublink', mfa_required: false, flow: 'browser', international_host: false, auth: 'oidc', session_check: null, origin: 'link', origin_detail: '', ignored: [],
     already_present: false, received_from: 'link', issued_by_organization: false, signature_problem: null, ...p,
   };
 }
@@ -148,7 +148,7 @@ describe('welcome page', () => {
   it('confirms a link from the OS before adding, and discards it on Cancel', async () => {
     const proposal: ProposalView = {
       proposal_id: 7, name: 'Finance Hub', host: 'xn--fnance-4ua.example.com', url: 'https://xn--fnance-4ua.example.com/',
-      issuer: 'https://idp.example.com', client_id: 'hublink', mfa_required: true, flow: 'browser', international_host: true,
+      issuer: 'https://idp.example.com', client_id: 'hublink', mfa_required: true, flow: 'browser', international_host: true, auth: 'oidc', session_check: null,
       origin: 'link', origin_detail: '', ignored: ['theme'], already_present: false, received_from: 'link',
       hub_id: 'fin', issued_by_organization: false, signature_problem: null,
     };

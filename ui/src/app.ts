@@ -57,6 +57,7 @@ export class App {
       details: (id) => this.details.open(id),
       hide: (id) => void this.actions.hide(id),
       remove: (id) => this.actions.askRemove(id),
+      forgetWebData: (id) => void this.actions.forgetWebData(id),
     });
     this.links = new LinkQueue(this.add, this.dialogs);
   }
@@ -115,8 +116,8 @@ export class App {
       case 'signin':
         void this.signin.signIn(id, e.hub.flow === 'device');
         break;
-      case 'details':
-        this.details.open(id);
+      case 'open':
+        void this.actions.open(id);
         break;
       case 'wait':
         announce(

@@ -34,6 +34,7 @@ function hub(p: Partial<HubView> & Pick<HubView, 'id' | 'name' | 'host'>): HubVi
     flow: 'browser',
     international_host: false,
     last: null,
+    auth: 'oidc',
     ...p,
   };
 }
@@ -203,6 +204,8 @@ export function installFakeBackend(scenario: string): void {
       mfa_required: mfa,
       flow,
       international_host: host.split('.').some((l) => l.startsWith('xn--')),
+      auth: 'oidc',
+      session_check: null,
       origin,
       origin_detail: originDetail,
       ignored,

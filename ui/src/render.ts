@@ -198,7 +198,7 @@ export function updateCard(c: CardEls, hub: HubView, state: CardState, now: Date
   const hint = cardHint(state);
   c.hint.replaceChildren();
   if (hint) c.hint.append(el('span', { class: 'hint-text', text: hint }), icon('chevron'));
-  const what = state.kind === 'signed_in' ? 'show details' : state.kind === 'checking' || state.kind === 'signing_in' ? 'please wait' : 'sign in';
+  const what = state.kind === 'signed_in' ? 'open the hub' : state.kind === 'checking' || state.kind === 'signing_in' ? 'please wait' : 'sign in';
   c.signin.setAttribute('aria-label', `${name}, ${hub.host}, ${sourceLabel(hub.source)}: ${label.text}${label.detail ? `. ${label.detail}` : ''}. Activate to ${what}.`);
   c.signin.setAttribute('aria-disabled', state.kind === 'signing_in' ? 'true' : 'false');
   c.menu.setAttribute('aria-label', `More actions for ${name}`);

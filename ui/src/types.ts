@@ -13,6 +13,8 @@ export type HubView = {
   id: string; name: string; host: string; url: string; issuer: string; client_id: string;
   source: 'link' | 'hubs.ini'; source_detail: string; hidden: boolean; mfa_required: boolean;
   flow: 'browser' | 'device'; international_host: boolean; last: LastKnown | null;
+  /** `web`: the hub's own sign-in in a Hublink window; its session is a cookie. */
+  auth: 'oidc' | 'web';
 };
 export type IniProblemView = { file: string; line: number | null; section: string | null; message: string; warning: boolean };
 /** The organisation's policy, as far as the page follows it. */
@@ -34,6 +36,9 @@ export type ProposalView = {
   hub_id: string;
   name: string; host: string; url: string; issuer: string; client_id: string;
   mfa_required: boolean; flow: 'browser' | 'device'; international_host: boolean;
+  auth: 'oidc' | 'web';
+  /** `auth=web`: the hub's address that checks the session cookie. */
+  session_check: string | null;
   origin: 'link' | 'published_by_hub' | 'address_as_issuer'; origin_detail: string; ignored: string[];
   already_present: boolean; received_from: 'paste' | 'link';
   /** The link carries a good signature by one of the organisation's keys. */
@@ -45,6 +50,7 @@ export type AddView = { hub: HubView; already_present: boolean };
 export type SignedInView = { user: string; expires_at: string | null };
 export type LoginProgress = { hub_id: string } & (
   | { kind: 'browser_opened'; url: string }
+  | { kind: 'window_opened'; url: string }
   | { kind: 'browser_failed'; url: string; reason: string }
   | { kind: 'device_code'; user_code: string; verification_uri: string; verification_uri_complete: string | null; expires_in_secs: number }
   | { kind: 'verifying' });

@@ -56,6 +56,7 @@ function hub(p: Partial<HubView> = {}): HubView {
     flow: 'browser',
     international_host: false,
     last: null,
+    auth: 'oidc',
     ...p,
   };
 }
@@ -192,7 +193,7 @@ describe('menuItems', () => {
 
 describe('cards', () => {
   it('what a click does', () => {
-    expect(cardAction({ kind: 'signed_in', user: 'a', expires_at: null })).toBe('details');
+    expect(cardAction({ kind: 'signed_in', user: 'a', expires_at: null })).toBe('open');
     expect(cardAction({ kind: 'sign_in_required', user: null, reason: '' })).toBe('signin');
     expect(cardAction({ kind: 'error', error: netErr })).toBe('signin');
     expect(cardAction({ kind: 'offline', user: null, last_signed_in: null, error: netErr })).toBe('signin');

@@ -210,13 +210,13 @@ export function stateLabel(state: CardState, now: Date, fmt: Fmt = {}): StateLab
 }
 
 /** What clicking a card does in each state (see README: signed-in cards open Details). */
-export function cardAction(state: CardState): 'signin' | 'details' | 'wait' {
+export function cardAction(state: CardState): 'signin' | 'open' | 'wait' {
   switch (state.kind) {
     case 'checking':
     case 'signing_in':
       return 'wait';
     case 'signed_in':
-      return 'details';
+      return 'open';
     default:
       return 'signin';
   }
@@ -227,14 +227,14 @@ export function cardHint(state: CardState): string {
   switch (cardAction(state)) {
     case 'signin':
       return 'Sign in';
-    case 'details':
-      return 'Details';
+    case 'open':
+      return 'Open';
     case 'wait':
       return '';
   }
 }
 
-export type MenuAction = 'signin' | 'signin_device' | 'signout' | 'recheck' | 'remove' | 'hide' | 'details';
+export type MenuAction = 'signin' | 'signin_device' | 'signout' | 'recheck' | 'remove' | 'hide' | 'details' | 'forget_web';
 export type MenuItem = { action: MenuAction; label: string; danger?: boolean };
 
 /** The "⋯" menu of a card, for the hub's source and current state. */
@@ -243,7 +243,7 @@ export function menuItems(hub: HubView, state: CardState): MenuItem[] {
   const busy = state.kind === 'checking' || state.kind === 'signing_in';
   if (!busy) {
     items.push({ action: 'signin', label: state.kind === 'signed_in' ? 'Sign in again' : 'Sign in' });
-    if (hub.flow === 'browser') items.push({ action: 'signin_device', label: 'Sign in with a code' });
+    if (hub.flow === 'browser' && hub.auth !== 'web') items.push({ action: 'signin_device', label: 'Sign in with a code' });
     // A session may still be stored (and revocable) while the hub asks for a new sign-in or
     // fails: offer Sign out whenever this computer ever signed in to the hub.
     const mayHoldSession = state.kind === 'signed_in' || state.kind === 'offline' || hub.last !== null;
@@ -251,6 +251,7 @@ export function menuItems(hub: HubView, state: CardState): MenuItem[] {
     if (state.kind === 'offline' || state.kind === 'error') items.push({ action: 'recheck', label: 'Check again' });
   }
   items.push({ action: 'details', label: 'Details' });
+  if (hub.auth === 'web' && !busy) items.push({ action: 'forget_web', label: 'Forget this hub’s web data' });
   if (state.kind !== 'signing_in') {
     items.push(
       hub.source === 'link'

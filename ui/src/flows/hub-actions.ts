@@ -44,6 +44,33 @@ export class HubActions {
     await this.hubs.check(id);
   }
 
+  /** A signed-in hub's primary action: a cookie hub in a Hublink window, others in the browser. */
+  async open(id: string): Promise<void> {
+    const e = this.hubs.get(id);
+    if (!e) return;
+    const name = displayText(e.hub.name);
+    try {
+      await api.openHub(id);
+      if (e.hub.auth !== 'web') this.toast.show(`${name} opened in your browser.`);
+    } catch (err) {
+      const ue = toUiError(err);
+      this.toast.show(`Could not open ${name}: ${displayText(ue.message)}. ${displayText(ue.next_step)}`, true);
+    }
+  }
+
+  /** Deletes the hub's cookies from Hublink's web windows (its kept session stays). */
+  async forgetWebData(id: string): Promise<void> {
+    const e = this.hubs.get(id);
+    if (!e) return;
+    const name = displayText(e.hub.name);
+    try {
+      const n = await api.forgetWebData(id);
+      this.toast.show(`Forgot ${n} cookie${n === 1 ? '' : 's'} of ${name} in Hublink’s windows.`);
+    } catch (err) {
+      this.toast.show(`Could not forget the web data of ${name}: ${displayText(toUiError(err).message)}`, true);
+    }
+  }
+
   async hide(id: string): Promise<void> {
     const e = this.hubs.get(id);
     if (!e) return;

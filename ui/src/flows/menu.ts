@@ -12,6 +12,7 @@ export type MenuActions = {
   details(id: string): void;
   hide(id: string): void;
   remove(id: string): void;
+  forgetWebData(id: string): void;
 };
 
 export class CardMenu {
@@ -124,6 +125,8 @@ export class CardMenu {
         return this.actions.hide(id);
       case 'remove':
         return this.actions.remove(id);
+      case 'forget_web':
+        return this.actions.forgetWebData(id);
     }
   }
 }

@@ -110,6 +110,10 @@ export class SignInFlow {
         this.showFallbackUrl(p.url, 'If your browser did not open, copy this address into it:');
         announce('Finish signing in in your browser.');
         break;
+      case 'window_opened':
+        this.setStatus('Finish signing in in the Hublink window', `${name}’s own sign-in page opened in a Hublink window. Sign in there; it closes by itself when you are done.`);
+        announce('Finish signing in in the Hublink window.');
+        break;
       case 'browser_failed':
         this.setStatus('Open this address in your browser', `Hublink could not open your browser: ${displayText(p.reason, 300)}`);
         this.showFallbackUrl(p.url, 'Copy this address into your browser to continue:');
