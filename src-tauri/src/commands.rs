@@ -164,7 +164,7 @@ pub fn sign_in_for_cli(app: AppHandle, request: hublink_core::sign_in::handoff::
             }
             Err(e) => Outcome::failed(&e),
         };
-        let _ = app.emit("hubs-changed", ());
+        let _ = app.emit("hub-state-changed", serde_json::json!({ "hub_id": request.hub.to_string() }));
         if let Some(id) = &request.request
             && let Err(e) = write_outcome(hublink.paths(), id, &outcome)
         {

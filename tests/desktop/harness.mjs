@@ -57,7 +57,7 @@ export function newDesktopUser(name) {
     XDG_CACHE_HOME: path.join(dir, 'cache'),
     HUBLINK_BROWSER: SIGNIN,
     HUBLINK_TEST_BROWSER_LOG: path.join(dir, 'browser.log'),
-    HUBLINK_LOG: 'hublink=info',
+    HUBLINK_LOG: process.env.HUBLINK_LOG ?? 'hublink=info',
     // No accessibility bus or desktop portals under Xvfb: keep GTK from asking for them.
     NO_AT_BRIDGE: '1',
     GTK_USE_PORTAL: '0',

@@ -73,6 +73,29 @@ export class Session {
     }, timeoutMs);
   }
 
+  /** Every window the driver can reach (Hublink's windows that share the web context). */
+  handles() {
+    return this.cmd('GET', '/window/handles');
+  }
+
+  currentHandle() {
+    return this.cmd('GET', '/window');
+  }
+
+  switchTo(handle) {
+    return this.cmd('POST', '/window', { handle });
+  }
+
+  /** The current window's page address. */
+  url() {
+    return this.cmd('GET', '/url');
+  }
+
+  /** Run an async script; its callback is the last argument. */
+  executeAsync(script, ...args) {
+    return this.cmd('POST', '/execute/async', { script, args });
+  }
+
   async screenshot() {
     // Two animation frames (and a moment for WebKit to paint) first, or the capture can show
     // the frame before the last change.

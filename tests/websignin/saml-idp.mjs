@@ -67,7 +67,8 @@ const fail = (message, status = 400) => Object.assign(new Error(message), { stat
 
 /**
  * Start the IdP. Options (all optional):
- *   port              fixed port (default: ephemeral); always 127.0.0.1
+ *   port              fixed port (default: ephemeral)
+ *   address           loopback address to serve on (default 127.0.0.2: another host than the hubs)
  *   entityId          default `<url>/metadata`
  *   keys {key, cert}  PEM signing key and certificate (default: made once per process)
  *   users             extra/overriding users {username, password, totpSecret|null, displayName, email}
@@ -102,8 +103,11 @@ export async function startSamlIdp(opts = {}) {
   let responseMode = 'signed';
 
   const server = http.createServer();
-  const port = await listen(server, opts.port ?? 0);
-  const url = `http://127.0.0.1:${port}`;
+  // Its own loopback address by default (127.0.0.2), so its cookies are on another host than
+  // the hubs' (127.0.0.1), as an IdP's are in real life: cookies ignore ports.
+  const address = opts.address ?? '127.0.0.2';
+  const port = await listen(server, opts.port ?? 0, address);
+  const url = `http://${address}:${port}`;
   const entityId = opts.entityId ?? `${url}/metadata`;
   const ssoUrl = `${url}/sso`;
   const sloUrl = `${url}/logout`;

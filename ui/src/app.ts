@@ -1,6 +1,6 @@
 // The welcome page: builds the flows, connects them to each other and to the backend's events.
 // Each flow lives in its own file (flows/*); the hub list and its states in hub-list.ts.
-import { onHubsChanged, onLinksPending, onLoginProgress } from './events';
+import { onHubStateChanged, onHubsChanged, onLinksPending, onLoginProgress } from './events';
 import type { UiError } from './types';
 import { cardAction, displayText } from './view';
 import type { CardEls } from './render';
@@ -67,6 +67,7 @@ export class App {
     this.wire();
     await Promise.all([
       onHubsChanged(() => void this.hubs.refresh()),
+      onHubStateChanged((id) => void this.hubs.check(id)),
       onLinksPending(() => void this.links.take()),
       onLoginProgress((p) => this.signin.onProgress(p)),
     ]).catch((e: unknown) => console.error('Hublink: could not listen to events', e));

@@ -8,6 +8,10 @@ export const onHubsChanged = (cb: () => void): Promise<UnlistenFn> => listen('hu
 /** Links arrived from the OS (clicked hublink:// link, command line): take_pending_links. */
 export const onLinksPending = (cb: () => void): Promise<UnlistenFn> => listen('links-pending', () => cb());
 
+/** A hub's session changed outside the page (a sign-in `hublink login` asked the app for): check it again. */
+export const onHubStateChanged = (cb: (hubId: string) => void): Promise<UnlistenFn> =>
+  listen<{ hub_id: string }>('hub-state-changed', (e) => cb(e.payload.hub_id));
+
 /** Progress of a running login. */
 export const onLoginProgress = (cb: (p: LoginProgress) => void): Promise<UnlistenFn> =>
   listen<LoginProgress>('login-progress', (e) => cb(e.payload));

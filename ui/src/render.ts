@@ -304,9 +304,13 @@ export function fillConfirm(p: ProposalView): void {
   show(byId('confirm-idn'), p.international_host);
   byId('confirm-host').classList.toggle('idn', p.international_host);
   setText('confirm-url', displayText(p.url, 600));
-  setText('confirm-issuer', displayText(p.issuer, 600));
-  setText('confirm-client', displayText(p.client_id, 200));
-  const flow = flowLabel(p.flow);
+  const web = p.auth === 'web';
+  // A web hub signs in on its own page (SAML or OpenID Connect at the hub); the session check
+  // is the one address besides the hub that the confirmation must show.
+  setText('confirm-issuer', web ? `The hub’s own sign-in page; session checked at ${displayText(p.session_check ?? '', 600)}` : displayText(p.issuer, 600));
+  show(byId('confirm-client-label'), !web);
+  setText('confirm-client', web ? '' : displayText(p.client_id, 200));
+  const flow = web ? 'in a Hublink window' : flowLabel(p.flow);
   byId('confirm-flow').replaceChildren(
     document.createTextNode(flow[0]?.toUpperCase() + flow.slice(1)),
     ...(p.mfa_required ? [el('span', { class: 'tag tag-mfa', text: 'second factor required' })] : []),

@@ -238,7 +238,11 @@ impl std::fmt::Display for WebRefusal {
             (true, true) => f.write_str("the hub showed a page without a session and without a reason"),
             (false, true) => f.write_str(&self.title),
             (true, false) => f.write_str(&self.text),
-            (false, false) if self.text.starts_with(&self.title) => f.write_str(&self.text),
+            // Pages usually repeat their title as a heading: said once, as "title: text".
+            (false, false) if self.text.starts_with(&self.title) => {
+                let rest = self.text[self.title.len()..].trim_start_matches([' ', ':', '.', '-', '—']);
+                if rest.is_empty() { f.write_str(&self.title) } else { write!(f, "{}: {rest}", self.title) }
+            }
             (false, false) => write!(f, "{}: {}", self.title, self.text),
         }
     }
@@ -653,6 +657,39 @@ impl Error {
             }
             NoConfigFolder => "Set HUBLINK_HOME to a folder Hublink may keep its state in.".into(),
             _ => "Please report this as a bug, with these details.".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod web_refusal_tests {
+    use super::*;
+
+    fn refusal(title: &str, text: &str) -> WebRefusal {
+        WebRefusal { title: title.into(), text: text.into() }
+    }
+
+    #[test]
+    fn a_refusal_page_reads_once_with_its_kind() {
+        let r = refusal("Access denied", "Access denied You cannot access Qlik Sense because you have no access pass.");
+        assert_eq!(r.to_string(), "Access denied: You cannot access Qlik Sense because you have no access pass.");
+        assert_eq!(r.kind(), RefusalKind::NoAccess);
+        let r = refusal("Too many sessions", "You have reached the maximum number of parallel sessions (5).");
+        assert_eq!(r.kind(), RefusalKind::TooManySessions);
+        assert!(Error::WebRefused(r).next_step().contains("sign out of it in other browsers"));
+        assert_eq!(refusal("", "").to_string(), "the hub showed a page without a session and without a reason");
+        assert_eq!(refusal("Sign-in failed", "Invalid SAML assertion signature").kind(), RefusalKind::Saml);
+    }
+
+    #[test]
+    fn a_refusal_is_server_authentication_failed_and_never_says_try_again() {
+        for (title, text) in
+            [("Access denied", "no access pass"), ("Error", "something odd"), ("Sign-in failed", "SAML")]
+        {
+            let e = Error::WebRefused(refusal(title, text));
+            assert_eq!(e.code(), "server_authentication_failed");
+            assert_eq!(e.exit_code(), ExitCode::Refused);
+            assert!(!e.next_step().to_lowercase().contains("try again"), "{}", e.next_step());
         }
     }
 }

@@ -133,6 +133,8 @@ impl WebSignIn {
         kept: Option<&WebSession>,
         progress: &ProgressFn<'_>,
     ) -> Result<SignedIn> {
+        // A hub that is down fails now, with its reason, not after the user waited at an error page.
+        web::reachable(&self.http, &hub.settings).await?;
         if let (Mode::Silent, Some(kept)) = (mode, kept) {
             self.windows.set_cookies(&kept.idp_cookies).await?;
         }

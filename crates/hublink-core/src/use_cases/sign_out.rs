@@ -9,6 +9,7 @@ use crate::http;
 use crate::oidc::{Idp, Revocable};
 use crate::session::{Kept, StoredSession, WebSession};
 use crate::sessions::SessionKeeper;
+use crate::web::WebCookie;
 
 #[derive(Debug, PartialEq)]
 pub enum Revocation {
@@ -98,13 +99,20 @@ impl SignOut {
         Ok(SignedOut { hub_name: hub.settings.name.clone(), revocation })
     }
 
-    /// The hub's cookie and the kept IdP cookies leave the web context too (the desktop app);
-    /// best effort — the hub's logout already ended the session.
+    /// The hub's cookie and the kept IdP cookies leave the web context too (the desktop app):
+    /// whatever value each has there now (a later sign-in may have renewed it), by name,
+    /// domain and path. Best effort — the hub's logout already ended the session.
     async fn forget_web_data(&self, session: &WebSession) {
         let Some(windows) = self.parts.web_windows() else { return };
-        let mut cookies = vec![session.cookie.clone()];
-        cookies.extend(session.idp_cookies.iter().cloned());
-        if let Err(e) = windows.delete_cookies(&cookies).await {
+        let kept: Vec<&WebCookie> = std::iter::once(&session.cookie).chain(&session.idp_cookies).collect();
+        let result = match windows.cookies().await {
+            Ok(now) => {
+                let gone: Vec<WebCookie> = now.into_iter().filter(|c| kept.iter().any(|k| k.same_slot(c))).collect();
+                windows.delete_cookies(&gone).await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
             tracing::warn!(error = %e, "could not delete the hub's cookies from the web context");
         }
     }

@@ -61,6 +61,25 @@ pub async fn probe(client: &reqwest::Client, settings: &HubSettings, cookie: &We
     }
 }
 
+/// Before a sign-in window opens: is the hub there at all? One GET of the session check without
+/// a cookie (it costs no session). Network and TLS failures and a failing hub (5xx) are
+/// returned; any other answer means the hub is up.
+pub async fn reachable(client: &reqwest::Client, settings: &HubSettings) -> Result<()> {
+    let what = "the hub";
+    let url = settings.session_check.as_ref().unwrap_or(&settings.url);
+    let response = client.get(url.clone()).send().await.map_err(|e| http::classify(e, what, Some(url)))?;
+    let status = response.status();
+    if status.is_server_error() {
+        let body = http::read_bounded(response, MAX_ANSWER_BYTES, what, url).await.unwrap_or_default();
+        return Err(Error::HubError {
+            status: status.as_u16(),
+            reason: http::reason_from_body(&String::from_utf8_lossy(&body))
+                .unwrap_or_else(|| "the hub gave no reason".into()),
+        });
+    }
+    Ok(())
+}
+
 /// A 2xx answer: Qlik's `{"session":"inactive"}` is "not signed in"; anything else is signed in.
 fn judge_answer(settings: &HubSettings, body: &str) -> WebCheck {
     let Ok(serde_json::Value::Object(json)) = serde_json::from_str::<serde_json::Value>(body.trim()) else {

@@ -7,5 +7,5 @@
 pub mod check;
 pub mod cookies;
 
-pub use check::{WebCheck, probe};
+pub use check::{WebCheck, probe, reachable};
 pub use cookies::{CookiesBefore, WebCookie, idp_cookies, session_cookie};
