@@ -110,6 +110,16 @@ describe('welcome page', () => {
     await tick();
     expect($('[data-hub-id="b"]').dataset.state).toBe('error');
     expect($('[data-hub-id="b"] .hub-state').textContent).toContain('Error: Certificate not trusted');
+    // The card's name holds its visible words in their order, ending with what a click does
+    // (WCAG 2.5.3); the avatar's letter is drawn by CSS, not text of the card.
+    expect($('[data-hub-id="a"] .hub-signin').getAttribute('aria-label')).toBe(
+      'Alpha, a.example.com. Signed in as alice. from your administrator. Open.',
+    );
+    expect($('[data-hub-id="b"] .hub-signin').getAttribute('aria-label')).toBe(
+      'Beta, b.example.com. Error: Certificate not trusted. Self-signed. from link. Sign in.',
+    );
+    expect($('[data-hub-id="a"] .avatar').textContent).toBe('');
+    expect($('[data-hub-id="a"] .avatar').dataset.initial).toBe('A');
     expect(document.getElementById('empty-state')?.hidden).toBe(true);
     expect(calls.some((c) => c.cmd === 'login')).toBe(false); // no browser opens by itself
   });

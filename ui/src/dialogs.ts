@@ -1,5 +1,6 @@
 // Dialog plumbing for the native <dialog>s (modal, Escape, top layer): opening with focus,
-// closing, the one dismiss path, and where focus goes back once no dialog is open.
+// closing, the one dismiss path, Tab kept among the dialog's controls, and where focus goes
+// back once no dialog is open.
 import { byId } from './render';
 
 /** Where focus goes, looked up only when it is needed (the element may be gone by then). */
@@ -23,6 +24,7 @@ export class Dialogs {
    *  (exactly one path). */
   manage(d: HTMLDialogElement, dismiss: () => void): void {
     this.managed.push(d);
+    d.addEventListener('keydown', (ev) => trapTab(d, ev));
     d.addEventListener('cancel', (ev) => {
       ev.preventDefault();
       dismiss();
@@ -46,7 +48,8 @@ export class Dialogs {
       if (typeof d.showModal === 'function') d.showModal();
       else d.setAttribute('open', '');
     }
-    (focus ?? d).focus();
+    // Never the dialog box itself: it is not a control.
+    (focus && !focus.hidden ? focus : tabbables(d)[0])?.focus();
   }
 
   close(d: HTMLDialogElement): void {
@@ -78,4 +81,45 @@ export function focusNow(): Focusable {
   const a = document.activeElement;
   const el = a instanceof HTMLElement && a !== document.body ? a : null;
   return () => (el?.isConnected ? el : byId('add-link'));
+}
+
+/** The controls inside `root` that Tab reaches, in document order (the page sets no positive
+ *  tabindex): enabled, not hidden, not inert. */
+export function tabbables(root: HTMLElement): HTMLElement[] {
+  const candidates = root.querySelectorAll<HTMLElement>('button, a[href], input, select, textarea, summary, [tabindex]');
+  return Array.from(candidates).filter(
+    (e) =>
+      e.tabIndex >= 0 &&
+      !(e as HTMLButtonElement).disabled &&
+      e.closest('[hidden], [inert]') === null &&
+      (typeof e.checkVisibility !== 'function' || e.checkVisibility()),
+  );
+}
+
+/** The Tab key, with or without Shift. WebKitGTK reports Shift+Tab as key 'Unidentified'
+ *  (GDK's ISO_Left_Tab), code 'Tab'. */
+export function isTab(ev: KeyboardEvent): boolean {
+  return ev.key === 'Tab' || ev.code === 'Tab';
+}
+
+/** Tab and Shift+Tab go round the open dialog's controls. Left to themselves, browsers let
+ *  focus leave a modal dialog at either end: WebKitGTK (the app's engine) then stops on the
+ *  dialog box itself (an extra Tab stop showing a focus ring round the whole dialog), Chromium
+ *  on the browser's own UI. */
+function trapTab(d: HTMLDialogElement, ev: KeyboardEvent): void {
+  if (!isTab(ev) || ev.altKey || ev.ctrlKey || ev.metaKey || !d.open) return;
+  const items = tabbables(d);
+  const first = items[0];
+  const last = items[items.length - 1];
+  const at = document.activeElement as HTMLElement | null;
+  const inside = at !== null && items.includes(at);
+  if (!first || !last) {
+    ev.preventDefault();
+  } else if (ev.shiftKey && (!inside || at === first)) {
+    ev.preventDefault();
+    last.focus();
+  } else if (!ev.shiftKey && (!inside || at === last)) {
+    ev.preventDefault();
+    first.focus();
+  }
 }

@@ -242,6 +242,17 @@ export class HubList {
     };
   }
 
+  /** Where focus goes back after a dialog about hub `id` closes: the control of its card that
+   *  has the focus now (its sign-in button, or its ⋯ button when the dialog came from the menu),
+   *  else as `cardTarget`. */
+  returnTarget(id: string): Focusable {
+    const card = this.entries.get(id)?.card;
+    const now = document.activeElement;
+    const own = card && (now === card.signin || now === card.menu) ? (now as HTMLButtonElement) : null;
+    const fallback = this.cardTarget(id);
+    return () => (own?.isConnected ? own : fallback());
+  }
+
   /** Scrolls a card into view and flashes it. */
   highlight(id: string): void {
     const card = this.entries.get(id)?.card;

@@ -80,8 +80,11 @@ export function icon(name: keyof typeof ICONS | string, cls = 'icon'): SVGSVGEle
   return svg;
 }
 
+/** The avatar's letter is decoration (the avatar is aria-hidden): CSS draws it from
+ *  data-initial, so it is not part of the text of the card it sits in. */
 export function fillAvatar(e: HTMLElement, hub: HubView): void {
-  e.textContent = hubInitial(hub.name);
+  e.textContent = '';
+  e.dataset.initial = hubInitial(hub.name);
   e.style.setProperty('--hue', String(hubHue(hub.id)));
 }
 
@@ -153,12 +156,16 @@ export function createCard(hubId: string): CardEls {
   const stateMain = el('span', { class: 'hub-state-main' });
   const stateDetail = el('span', { class: 'hub-state-detail' });
   const stateId = `state-${cssId(hubId)}`;
-  const state = el('span', { class: 'hub-state', id: stateId }, stateIcon, el('span', { class: 'hub-state-text' }, stateMain, stateDetail));
+  // Spaces between the parts: the flex and grid layouts do not render them, but text taken from
+  // the card (copying it, or a checker reading the visible words) gets words, not "Hubhost.com".
+  const sp = (): Text => document.createTextNode(' ');
+  const state = el('span', { class: 'hub-state', id: stateId }, stateIcon, el('span', { class: 'hub-state-text' }, stateMain, sp(), stateDetail));
   const hint = el('span', { class: 'hub-hint', attrs: { 'aria-hidden': 'true' } });
   const signin = el('button', { class: 'hub-signin', attrs: { type: 'button' } },
     avatar,
-    el('span', { class: 'hub-text' }, name, host, state),
-    el('span', { class: 'hub-foot' }, badge, hint),
+    el('span', { class: 'hub-text' }, name, sp(), host, sp(), state),
+    sp(),
+    el('span', { class: 'hub-foot' }, badge, sp(), hint),
   );
   const menu = el('button', { class: 'hub-menu', attrs: { type: 'button', 'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-controls': 'hub-menu' } }, icon('dots'));
   const li = el('li', { class: 'hub-card' }, signin, menu);
@@ -198,8 +205,13 @@ export function updateCard(c: CardEls, hub: HubView, state: CardState, now: Date
   const hint = cardHint(state);
   c.hint.replaceChildren();
   if (hint) c.hint.append(el('span', { class: 'hint-text', text: hint }), icon('chevron'));
-  const what = state.kind === 'signed_in' ? 'open the hub' : state.kind === 'checking' || state.kind === 'signing_in' ? 'please wait' : 'sign in';
-  c.signin.setAttribute('aria-label', `${name}, ${hub.host}, ${sourceLabel(hub.source)}: ${label.text}${label.detail ? `. ${label.detail}` : ''}. Activate to ${what}.`);
+  // The card's visible words in their visible order, ending with what a click does ("Sign in",
+  // "Details"): WCAG 2.5.3, the name contains the visible label.
+  const parts = [c.host.textContent, c.stateMain.textContent, c.stateDetail.hidden ? '' : c.stateDetail.textContent, c.badge.textContent, hint];
+  const words = parts
+    .filter((p): p is string => !!p)
+    .reduce((acc, p, i) => `${acc}${i === 0 ? ', ' : /[.…!?:]$/.test(acc) ? ' ' : '. '}${p}`, name);
+  c.signin.setAttribute('aria-label', /[.…!?]$/.test(words) ? words : `${words}.`);
   c.signin.setAttribute('aria-disabled', state.kind === 'signing_in' ? 'true' : 'false');
   c.menu.setAttribute('aria-label', `More actions for ${name}`);
 }
@@ -221,7 +233,8 @@ export function renderHidden(
   list.hidden = !shown;
   list.replaceChildren(
     ...hidden.map((hub) => {
-      const btn = el('button', { class: 'btn btn-small', text: 'Show again', attrs: { type: 'button', 'aria-label': `Show ${displayText(hub.name)} again` } });
+      // The visible "Show again" first in the name (WCAG 2.5.3), then which hub.
+      const btn = el('button', { class: 'btn btn-small', text: 'Show again', attrs: { type: 'button', 'aria-label': `Show again: ${displayText(hub.name)}` } });
       btn.addEventListener('click', () => onUnhide(hub));
       const li = el('li', { class: 'hidden-item' },
         el('span', { class: 'hidden-name', text: displayText(hub.name, 120) }),

@@ -50,7 +50,7 @@ export class DetailsDialog {
     if (!e) return;
     this.hubId = id;
     this.fill(e);
-    this.dialogs.open(this.dialog, byId('details-close'), this.hubs.cardTarget(id));
+    this.dialogs.open(this.dialog, byId('details-close'), this.hubs.returnTarget(id));
   }
 
   /** Refills the dialog if it is open on this hub. */

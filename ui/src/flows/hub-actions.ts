@@ -105,7 +105,7 @@ export class HubActions {
     setText('ask-text', `Its button disappears and its sign-in is forgotten on this computer. You can add it again from its authentication link.`);
     setText('ask-yes', 'Remove');
     this.askAction = () => void this.remove(id);
-    this.dialogs.open(this.askDialog, byId('ask-no'), this.hubs.cardTarget(id));
+    this.dialogs.open(this.askDialog, byId('ask-no'), this.hubs.returnTarget(id));
   }
 
   private async remove(id: string): Promise<void> {

@@ -2,6 +2,7 @@
 // closing it, and handing the chosen item to the action it names.
 import { type MenuItem, displayText, menuItems } from '../view';
 import { byId, renderMenu } from '../render';
+import { isTab } from '../dialogs';
 import type { HubList } from '../hub-list';
 
 /** What the menu's items do. */
@@ -83,6 +84,7 @@ export class CardMenu {
   }
 
   private onKey(ev: KeyboardEvent): void {
+    if (isTab(ev)) return this.close(false); // Shift+Tab too, whatever key name the engine gives it
     const items = this.buttons;
     const i = items.indexOf(document.activeElement as HTMLButtonElement);
     const go = (n: number): void => {
@@ -101,8 +103,6 @@ export class CardMenu {
       case 'Escape':
         ev.preventDefault();
         return this.close(true);
-      case 'Tab':
-        return this.close(false);
     }
   }
 

@@ -152,7 +152,7 @@ export class SignInFlow {
     const cancel = byId<HTMLButtonElement>('signin-cancel');
     cancel.disabled = false;
     cancel.textContent = 'Cancel';
-    this.dialogs.open(d, cancel, this.hubs.cardTarget(hub.id));
+    this.dialogs.open(d, cancel, this.hubs.returnTarget(hub.id));
   }
 
   private setStatus(status: string, sub: string, busy = true): void {
