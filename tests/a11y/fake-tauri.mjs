@@ -55,6 +55,8 @@ export function installFakeTauri(fx) {
     remove_hub: () => null,
     set_hidden: () => null,
     open_in_browser: () => null,
+    open_hub: () => null,
+    forget_web_data: () => 0,
   };
 
   async function invoke(cmd, args = {}) {
