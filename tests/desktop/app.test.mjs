@@ -158,6 +158,10 @@ describe('signing in', () => {
       const c = await waitForState(app.session, 'Demo Hub', 'signed_in', 30_000);
       assert.match(c.text, /alice/);
       assert.equal(fs.existsSync(marker), false, 'no browser opened by itself');
+      // A signed-in OpenID Connect hub's button opens the hub in the system browser.
+      await (await app.session.$('[data-hub-name="Demo Hub"] .hub-signin')).click();
+      await app.session.waitFor('the browser to open the hub', () => fs.existsSync(marker), 10_000);
+      assert.equal(fs.readFileSync(marker, 'utf8').trim(), idp.hubUrl.endsWith('/') ? idp.hubUrl : `${idp.hubUrl}/`);
     } finally {
       await app.stop();
     }
