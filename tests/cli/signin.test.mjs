@@ -78,6 +78,28 @@ describe('happy path: link → browser sign-in with TOTP → keyring session →
     assert.equal(introspection.sub, 'alice');
   });
 
+  test('scripts: `token --json`, `header` and `exec` hand the hub a token it accepts, and nothing else', async () => {
+    const j = await user.run(['token', 'Demo Hub', '--json']);
+    assert.equal(j.code, 0, show(j));
+    const shape = JSON.parse(j.stdout);
+    assert.deepEqual(Object.keys(shape).sort(), ['access_token', 'expires_at', 'token_type']);
+    assert.equal(shape.token_type, 'Bearer');
+    assert.ok(Date.parse(shape.expires_at) > Date.now(), shape.expires_at);
+    const h = await user.run(['header', 'Demo Hub']);
+    assert.equal(h.code, 0, show(h));
+    assert.equal(h.stdout, `Authorization: Bearer ${shape.access_token}\n`);
+    const hub = await fetch(idp.sessionCheckUrl, { headers: { Authorization: h.stdout.trim().replace(/^Authorization: /, '') } });
+    assert.equal(hub.status, 200, 'the hub accepts the header');
+    // exec: the child sees the credentials in its environment and its exit status is ours.
+    const e = await user.run(['exec', 'Demo Hub', '--', 'sh', '-c', 'test "$HUBLINK_AUTH_HEADER" = "Authorization: Bearer $HUBLINK_ACCESS_TOKEN" && test -n "$HUBLINK_ACCESS_TOKEN" && echo "$HUBLINK_HUB"; exit 42']);
+    assert.equal(e.code, 42, show(e));
+    assert.equal(e.stdout, 'Demo Hub\n');
+    assert.ok(!e.stderr.includes(shape.access_token) && !h.stderr.includes(shape.access_token), 'no token on stderr');
+    const missing = await user.run(['exec', 'Demo Hub', '--', '/nonexistent/program']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /nonexistent/);
+  });
+
   test('a new process restores the session without opening a browser', async () => {
     const marker = path.join(user.root, 'browser-opened');
     const s = await statusJson(user, { HUBLINK_BROWSER: RECORD_URL, HUBLINK_TEST_URL_FILE: marker });
