@@ -69,7 +69,9 @@ pub async fn list_hubs(state: State<'_, AppState>) -> Result<HubsView> {
 #[tauri::command]
 pub async fn check_hub(state: State<'_, AppState>, hub_id: String) -> Result<HubStateView> {
     let hub = state.hub(&self::hub_id(&hub_id)?)?;
-    Ok(state.hublink()?.restore_one(&hub).await.into())
+    let hublink = state.hublink()?;
+    let checked = hublink.restore_one(&hub).await;
+    Ok(HubStateView::new(checked, &hublink.preferences().0, hublink.now()))
 }
 
 #[tauri::command]

@@ -2,6 +2,7 @@
 //! token). Field names and shapes are the contract of `ui/src/types.ts`.
 
 use hublink_core::catalog::{IniProblem, SessionRecord};
+use hublink_core::preferences::Preferences;
 use hublink_core::session::rfc3339;
 use hublink_core::settings::Flow;
 use hublink_core::{AddOutcome, Hub, HubId, Progress, Proposal, ProposalOrigin, SessionState, SignedIn, Source};
@@ -14,6 +15,7 @@ pub struct LastKnown {
     pub user: Option<String>,
     pub signed_in_at: Option<String>,
     pub expires_at: Option<String>,
+    pub session_ends_at: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -59,6 +61,7 @@ impl HubView {
                 user: r.user.clone(),
                 signed_in_at: r.signed_in_at.map(rfc3339),
                 expires_at: r.expires_at.map(rfc3339),
+                session_ends_at: r.session_ends_at.map(rfc3339),
             }),
         }
     }
@@ -127,18 +130,53 @@ impl From<&hublink_core::policy::Policy> for PolicyView {
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HubStateView {
-    SignedIn { user: String, expires_at: Option<String> },
-    SignInRequired { reason: String, user: Option<String> },
-    Offline { user: Option<String>, last_signed_in: Option<String>, error: UiError },
-    Error { error: UiError },
+    /// `expires_at`: the access token's (or cookie's), renewed silently. `session_ends_at`: when
+    /// a new interactive sign-in is needed; `renew_due`: that is inside the user's warning
+    /// window ("Renew by …").
+    SignedIn {
+        user: String,
+        expires_at: Option<String>,
+        session_ends_at: Option<String>,
+        renew_due: bool,
+    },
+    SignInRequired {
+        reason: String,
+        user: Option<String>,
+    },
+    Offline {
+        user: Option<String>,
+        last_signed_in: Option<String>,
+        error: UiError,
+    },
+    Error {
+        error: UiError,
+    },
+}
+
+impl HubStateView {
+    /// `renew_due` judged by the user's warning window at `now`.
+    pub fn new(s: SessionState, preferences: &Preferences, now: time::OffsetDateTime) -> HubStateView {
+        match s {
+            SessionState::SignedIn { user, expires_at, session_ends_at } => HubStateView::SignedIn {
+                user,
+                expires_at: expires_at.map(rfc3339),
+                session_ends_at: session_ends_at.map(rfc3339),
+                renew_due: preferences.renew_due(session_ends_at, now),
+            },
+            other => other.into(),
+        }
+    }
 }
 
 impl From<SessionState> for HubStateView {
     fn from(s: SessionState) -> Self {
         match s {
-            SessionState::SignedIn { user, expires_at } => {
-                HubStateView::SignedIn { user, expires_at: expires_at.map(rfc3339) }
-            }
+            SessionState::SignedIn { user, expires_at, session_ends_at } => HubStateView::SignedIn {
+                user,
+                expires_at: expires_at.map(rfc3339),
+                session_ends_at: session_ends_at.map(rfc3339),
+                renew_due: false,
+            },
             SessionState::SignInRequired { reason, user } => HubStateView::SignInRequired { reason, user },
             SessionState::Offline { user, last_signed_in, error } => {
                 HubStateView::Offline { user, last_signed_in: last_signed_in.map(rfc3339), error: error.into() }
@@ -227,11 +265,16 @@ impl From<AddOutcome> for AddView {
 pub struct SignedInView {
     pub user: String,
     pub expires_at: Option<String>,
+    pub session_ends_at: Option<String>,
 }
 
 impl From<SignedIn> for SignedInView {
     fn from(s: SignedIn) -> Self {
-        SignedInView { user: s.user, expires_at: s.expires_at.map(rfc3339) }
+        SignedInView {
+            user: s.user,
+            expires_at: s.expires_at.map(rfc3339),
+            session_ends_at: s.session_ends_at.map(rfc3339),
+        }
     }
 }
 

@@ -2,10 +2,12 @@
 // Kept exactly in step with the Rust side (src-tauri); change both together.
 
 export type UiError = { code: string; message: string; cause: string; next_step: string };
-export type LastKnown = { user: string | null; signed_in_at: string | null; expires_at: string | null };
+export type LastKnown = { user: string | null; signed_in_at: string | null; expires_at: string | null; session_ends_at?: string | null };
 export type HubState =
   | { kind: 'checking' } // restore not finished yet
-  | { kind: 'signed_in'; user: string; expires_at: string | null }
+  /** `expires_at`: the access token's, renewed silently; `session_ends_at`: when a new sign-in is
+   *  needed; `renew_due`: that is within the user's warning window ("Renew by …"). */
+  | { kind: 'signed_in'; user: string; expires_at: string | null; session_ends_at?: string | null; renew_due?: boolean }
   | { kind: 'sign_in_required'; reason: string; user: string | null }
   | { kind: 'offline'; user: string | null; last_signed_in: string | null; error: UiError }
   | { kind: 'error'; error: UiError };
@@ -47,7 +49,7 @@ export type ProposalView = {
   signature_problem: string | null;
 };
 export type AddView = { hub: HubView; already_present: boolean };
-export type SignedInView = { user: string; expires_at: string | null };
+export type SignedInView = { user: string; expires_at: string | null; session_ends_at?: string | null };
 export type LoginProgress = { hub_id: string } & (
   | { kind: 'browser_opened'; url: string }
   | { kind: 'window_opened'; url: string }

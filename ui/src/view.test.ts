@@ -3,6 +3,7 @@ import type { HubView, IniProblemView, ProposalView, UiError } from './types';
 import {
   type CardState,
   cardAction,
+  cardHint,
   confirmAddLabel,
   managedDetail,
   sentence,
@@ -68,10 +69,21 @@ describe('stateLabel: every HubState kind and signing_in', () => {
   it('signing_in', () => {
     expect(stateLabel({ kind: 'signing_in' }, NOW, fmt).text).toBe('Signing in…');
   });
-  it('signed_in with an expiry', () => {
-    const l = stateLabel({ kind: 'signed_in', user: 'alice', expires_at: at(58) }, NOW, fmt);
-    expect(l.text).toBe('Signed in as alice · expires in 58 min');
+  it('signed_in: the session’s horizon, never the access token’s lifetime', () => {
+    const l = stateLabel({ kind: 'signed_in', user: 'carol', expires_at: at(0.3), session_ends_at: at(60 * 24 * 20), renew_due: false }, NOW, fmt);
+    expect(l.text).toMatch(/^Signed in as carol · until /);
+    expect(l.text).not.toMatch(/minute|expires/);
     expect(l.tone).toBe('ok');
+    expect(cardAction({ kind: 'signed_in', user: 'carol', expires_at: null, session_ends_at: at(60 * 24 * 20), renew_due: false })).toBe('open');
+  });
+  it('signed_in near the session’s end: "renew by", and one click renews', () => {
+    const state = { kind: 'signed_in' as const, user: 'carol', expires_at: null, session_ends_at: at(60 * 24 * 2), renew_due: true };
+    const l = stateLabel(state, NOW, fmt);
+    expect(l.text).toMatch(/^Signed in as carol · renew by /);
+    expect(l.tone).toBe('attention');
+    expect(l.detail).toMatch(/Sign in again before then/);
+    expect(cardAction(state)).toBe('signin');
+    expect(cardHint(state)).toBe('Renew');
   });
   it('signed_in without an expiry', () => {
     expect(stateLabel({ kind: 'signed_in', user: 'alice', expires_at: null }, NOW, fmt).text).toBe('Signed in as alice');

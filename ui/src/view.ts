@@ -187,8 +187,17 @@ export function stateLabel(state: CardState, now: Date, fmt: Fmt = {}): StateLab
     case 'signing_in':
       return { text: 'Signing in…', detail: null, tone: 'busy' };
     case 'signed_in': {
-      const exp = expiryPhrase(state.expires_at, now, fmt);
-      return { text: `Signed in as ${state.user}${exp ? ` · ${exp}` : ''}`, detail: null, tone: 'ok' };
+      // The session's real horizon, not the access token's (renewed silently): see README.
+      const end = parseTime(state.session_ends_at ?? null);
+      if (end && state.renew_due) {
+        return {
+          text: `Signed in as ${state.user} · renew by ${calendarDate(end, now, fmt)}`,
+          detail: `Your session ends ${dayPhrase(end, now, fmt)}. Sign in again before then to keep working without interruption.`,
+          tone: 'attention',
+        };
+      }
+      const until = end ? `until ${calendarDate(end, now, fmt)}` : null;
+      return { text: `Signed in as ${state.user}${until ? ` · ${until}` : ''}`, detail: null, tone: 'ok' };
     }
     case 'sign_in_required':
       return {
@@ -216,7 +225,8 @@ export function cardAction(state: CardState): 'signin' | 'open' | 'wait' {
     case 'signing_in':
       return 'wait';
     case 'signed_in':
-      return 'open';
+      // A session near its end: one click renews it (an interactive sign-in ahead of time).
+      return state.renew_due ? 'signin' : 'open';
     default:
       return 'signin';
   }
@@ -226,7 +236,7 @@ export function cardAction(state: CardState): 'signin' | 'open' | 'wait' {
 export function cardHint(state: CardState): string {
   switch (cardAction(state)) {
     case 'signin':
-      return 'Sign in';
+      return state.kind === 'signed_in' ? 'Renew' : 'Sign in';
     case 'open':
       return 'Open';
     case 'wait':

@@ -28,6 +28,7 @@ pub mod oidc;
 pub mod paths;
 pub mod platform;
 pub mod policy;
+pub mod preferences;
 pub mod registry;
 pub mod secret;
 pub mod session;

@@ -145,6 +145,9 @@ pub struct HubSettings {
     /// `auth=web`, hubs.ini only: keep the IdP's sign-in cookies in the keyring with the hub's
     /// session, so a dead hub cookie can be renewed without the user. Default true.
     pub remember_idp_session: bool,
+    /// The command (or browser and profile, e.g. `firefox -P work`) that opens this hub's
+    /// sign-in page; hubs.ini only. `None`: `HUBLINK_BROWSER`, else the system browser.
+    pub browser: Option<String>,
 }
 
 /// A hub's identity: the first 16 hex characters of SHA-256(normalized url + "\n" + client_id).
@@ -440,10 +443,11 @@ enum Field {
     MaxSessionDays,
     CaFile,
     RememberIdpSession,
+    Browser,
 }
 
 impl Field {
-    const COUNT: usize = Field::RememberIdpSession as usize + 1;
+    const COUNT: usize = Field::Browser as usize + 1;
 }
 
 /// Where a key may be given.
@@ -475,6 +479,7 @@ const KEYS: [(&str, Field, Allowed); Field::COUNT] = [
     ("max_session_days", Field::MaxSessionDays, Allowed::FilesOnly),
     ("ca_file", Field::CaFile, Allowed::FilesRefusedInLinks),
     ("remember_idp_session", Field::RememberIdpSession, Allowed::FilesOnly),
+    ("browser", Field::Browser, Allowed::FilesRefusedInLinks),
 ];
 
 enum KeyClass {
@@ -887,6 +892,7 @@ impl<'a> RawValues<'a> {
             parse_bounded("max_session_days", v, 1, MAX_SESSION_DAYS_LIMIT, "a whole number of days from 1 to 3650")
         })?;
         settings.ca_file = self.get(Field::CaFile).map(|v| validate_path("ca_file", v)).transpose()?;
+        settings.browser = self.get(Field::Browser).map(validate_browser).transpose()?;
         let ignored = match auth {
             Auth::Oidc => [
                 ("session_cookie", Field::SessionCookie),
@@ -987,8 +993,24 @@ impl HubSettings {
             session_cookie: None,
             login_path: None,
             remember_idp_session: true,
+            browser: None,
         }
     }
+}
+
+/// `browser`: a command line (no control characters, at most 1,024 characters); it is split
+/// on white space and run without a shell, the sign-in URL appended.
+fn validate_browser(raw: &str) -> Result<String, SettingsError> {
+    let key = "browser";
+    check_no_control(key, raw)?;
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(SettingsError::EmptyValue { key: key.to_owned() });
+    }
+    if v.chars().count() > 1024 {
+        return Err(SettingsError::TooLong { key: key.to_owned(), max: 1024 });
+    }
+    Ok(v.to_owned())
 }
 
 fn validate_auth(v: &str) -> Result<Auth, SettingsError> {

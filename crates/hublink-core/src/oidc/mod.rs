@@ -57,6 +57,9 @@ pub struct Tokens {
     pub id_token: Option<IdToken>,
     /// How long the access token works; `None` when the provider did not say.
     pub lifetime: Option<Lifetime>,
+    /// How long the refresh token works (`refresh_expires_in`, sent by Keycloak and some
+    /// others; 0 means "no limit" there); `None` when the provider did not say.
+    pub refresh_lifetime: Option<Lifetime>,
 }
 
 /// An access token's lifetime as the provider told it.
@@ -438,11 +441,17 @@ fn random_token() -> Secret {
 
 fn tokens_of(answer: TokenAnswer) -> Tokens {
     let lifetime = answer.lifetime();
+    // At most ten years, like max_session_days: nothing a provider sends may overflow a date.
+    let refresh_lifetime = answer
+        .refresh_expires_in
+        .filter(|s| *s > 0)
+        .map(|s| Lifetime::Lasts(time::Duration::seconds(s.min(3660 * 86_400))));
     Tokens {
         access_token: answer.access_token,
         refresh_token: answer.refresh_token,
         id_token: answer.id_token,
         lifetime,
+        refresh_lifetime,
     }
 }
 
