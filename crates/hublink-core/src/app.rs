@@ -186,6 +186,11 @@ impl Hublink {
         RestoreOne::new(&self.parts).run(hub).await
     }
 
+    /// See [`KeepFresh`](crate::use_cases::KeepFresh).
+    pub async fn keep_fresh(&self, hub: &Hub, recheck_web: bool) -> Option<SessionState> {
+        crate::use_cases::KeepFresh::new(&self.parts).run(hub, recheck_web).await
+    }
+
     /// See [`RestoreAll`].
     pub async fn restore_all(&self, catalog: &Catalog) -> Vec<HubStatus> {
         RestoreAll::new(&self.parts).run(catalog).await
