@@ -10,7 +10,7 @@ use tauri::{AppHandle, Emitter, Manager, State};
 use crate::error::{Result, UiError};
 use crate::links::PendingLinks;
 use crate::views::{
-    AddView, HubStateView, HubView, HubsView, IniProblemView, ProgressView, ProposalView, SignedInView,
+    AddView, HubStateView, HubView, HubsView, IniProblemView, PreferencesView, ProgressView, ProposalView, SignedInView,
 };
 
 pub struct AppState {
@@ -118,6 +118,7 @@ pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, d
     let hub = state.hub(&hub_id)?;
     let hublink = state.hublink()?.clone();
     let id = hub_id.clone();
+    let tray_app = app.clone();
     let task = tokio::spawn(async move {
         let progress = move |p| {
             let _ = app.emit("login-progress", ProgressView::new(&id, p));
@@ -139,7 +140,11 @@ pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, d
         }
     }
     match result {
-        Ok(signed_in) => Ok(signed_in?.into()),
+        Ok(signed_in) => {
+            let view = SignedInView::new(signed_in?, &state.hublink()?.preferences().0);
+            crate::tray::refresh(&tray_app);
+            Ok(view)
+        }
         Err(e) if e.is_cancelled() => Err(Error::Cancelled.into()),
         Err(e) => Err(Error::TaskFailed { what: "the sign-in", detail: e.to_string() }.into()),
     }
@@ -224,6 +229,37 @@ pub async fn open_hub(app: AppHandle, state: State<'_, AppState>, hub_id: String
 pub async fn forget_web_data(state: State<'_, AppState>, hub_id: String) -> Result<usize> {
     let hub = state.hub(&self::hub_id(&hub_id)?)?;
     Ok(state.hublink()?.forget_web_data(&hub).await?)
+}
+
+/// The user's preferences, as the settings dialog shows them.
+#[tauri::command]
+pub async fn get_preferences(app: AppHandle, state: State<'_, AppState>) -> Result<PreferencesView> {
+    use tauri_plugin_autostart::ManagerExt;
+    let (p, _) = state.hublink()?.preferences();
+    Ok(PreferencesView {
+        start_at_login: app.autolaunch().is_enabled().unwrap_or(p.start_at_login),
+        keep_running: p.keep_running.unwrap_or_else(|| crate::tray::keep_running(&app)),
+        renew_warning_days: p.renew_warning_days,
+    })
+}
+
+/// Save the settings dialog; "start at login" writes or removes the OS's autostart entry.
+#[tauri::command]
+pub async fn set_preferences(app: AppHandle, state: State<'_, AppState>, preferences: PreferencesView) -> Result<()> {
+    use tauri_plugin_autostart::ManagerExt;
+    let hublink = state.hublink()?;
+    let (mut p, _) = hublink.preferences();
+    let autostart = app.autolaunch();
+    let done = if preferences.start_at_login { autostart.enable() } else { autostart.disable() };
+    if let Err(e) = done {
+        return Err(Error::Internal(format!("start at login could not be changed: {e}")).into());
+    }
+    p.start_at_login = preferences.start_at_login;
+    p.keep_running = Some(preferences.keep_running);
+    p.renew_warning_days = preferences.renew_warning_days.min(hublink_core::preferences::MAX_RENEW_WARNING_DAYS);
+    hublink.set_preferences(&p)?;
+    let _ = app.emit("hubs-changed", ());
+    Ok(())
 }
 
 /// Open an http(s) address (the device-code page) in the same browser sign-in uses.

@@ -261,16 +261,28 @@ impl From<AddOutcome> for AddView {
     }
 }
 
+/// The settings dialog.
+#[derive(Serialize, serde::Deserialize)]
+pub struct PreferencesView {
+    pub start_at_login: bool,
+    pub keep_running: bool,
+    pub renew_warning_days: u32,
+}
+
 #[derive(Serialize)]
 pub struct SignedInView {
     pub user: String,
     pub expires_at: Option<String>,
     pub session_ends_at: Option<String>,
+    /// The new session already ends inside the user's warning window (`max_session_days` shorter
+    /// than the window).
+    pub renew_due: bool,
 }
 
-impl From<SignedIn> for SignedInView {
-    fn from(s: SignedIn) -> Self {
+impl SignedInView {
+    pub fn new(s: SignedIn, preferences: &Preferences) -> SignedInView {
         SignedInView {
+            renew_due: preferences.renew_due(s.session_ends_at, s.now),
             user: s.user,
             expires_at: s.expires_at.map(rfc3339),
             session_ends_at: s.session_ends_at.map(rfc3339),

@@ -147,6 +147,14 @@ export class HubList {
     for (const [id, e] of this.entries) if (!e.hub.hidden && pred(e.state)) void this.check(id);
   }
 
+  /** A state the backend found by itself (the background): shown unless a sign-in runs. */
+  setStateById(id: string, state: CardState): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    if (e.state.kind === 'signing_in') e.prev = state;
+    else this.setState(e, state, true);
+  }
+
   setState(e: Entry, state: CardState, aloud: boolean): void {
     e.state = state;
     if (e.card) updateCard(e.card, e.hub, state, this.now());

@@ -48,8 +48,10 @@ export type ProposalView = {
   /** The link carries a signature that does not verify: why. */
   signature_problem: string | null;
 };
+/** The settings dialog (src-tauri views.rs PreferencesView). */
+export type PreferencesView = { start_at_login: boolean; keep_running: boolean; renew_warning_days: number };
 export type AddView = { hub: HubView; already_present: boolean };
-export type SignedInView = { user: string; expires_at: string | null; session_ends_at?: string | null };
+export type SignedInView = { user: string; expires_at: string | null; session_ends_at?: string | null; renew_due?: boolean };
 export type LoginProgress = { hub_id: string } & (
   | { kind: 'browser_opened'; url: string }
   | { kind: 'window_opened'; url: string }

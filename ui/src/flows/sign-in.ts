@@ -76,7 +76,7 @@ export class SignInFlow {
       const r = await api.login(id, device);
       e.prev = null;
       e.hub = { ...e.hub, last: { user: r.user, signed_in_at: this.now().toISOString(), expires_at: r.expires_at } };
-      this.hubs.setState(e, { kind: 'signed_in', user: r.user, expires_at: r.expires_at, session_ends_at: r.session_ends_at ?? null, renew_due: false }, false);
+      this.hubs.setState(e, { kind: 'signed_in', user: r.user, expires_at: r.expires_at, session_ends_at: r.session_ends_at ?? null, renew_due: r.renew_due ?? false }, false);
       this.showSuccess(e.hub, r.user, r.session_ends_at ?? null);
     } catch (err) {
       const ue = toUiError(err);
