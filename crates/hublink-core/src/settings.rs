@@ -84,7 +84,8 @@ pub enum Context {
 pub struct HubSettings {
     /// Normalized hub URL: lowercase host, no default port, path ending in `/`.
     pub url: Url,
-    /// Friendly name: trimmed, 1..=100 characters, nothing invisible. Default: [`Self::display_host`].
+    /// Friendly name: trimmed, 1..=100 characters, nothing invisible. Default:
+    /// [`Self::display_host`] (cut to 100 characters, ending in `…`, when longer).
     pub name: String,
     /// OIDC issuer exactly as given (trimmed): `iss` is compared byte for byte, so this is
     /// never re-serialized through `Url`. Default: the `url` value as given.
@@ -760,6 +761,20 @@ fn host_with_port(url: &Url) -> String {
     }
 }
 
+/// The friendly name when none is given: the host (with its port), cut to
+/// [`MAX_NAME_CHARS`] like a given name would have to be. A host name may be longer (DNS
+/// allows 253 characters), and an uncut one would be written into the hub's canonical link
+/// ([`crate::link::AuthLink::generate`]), which would then be refused when read back.
+fn default_name(url: &Url) -> String {
+    let host = host_with_port(url);
+    if host.chars().count() <= MAX_NAME_CHARS {
+        return host;
+    }
+    let mut cut: String = host.chars().take(MAX_NAME_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// The raw value of each known key, by [`Field`].
 #[derive(Default)]
 struct RawValues<'a> {
@@ -805,7 +820,7 @@ impl<'a> RawValues<'a> {
         let name = match (self.get(Field::Name), ctx) {
             (Some(v), _) => validate_name(v)?,
             (None, Context::HubsIni { section_name }) => validate_name(section_name)?,
-            (None, _) => host_with_port(&url),
+            (None, _) => default_name(&url),
         };
         let scopes = self
             .get(Field::Scope)

@@ -1,7 +1,7 @@
 #![allow(clippy::too_many_lines)]
 
 use super::*;
-use crate::settings::NameProblem;
+use crate::settings::{MAX_NAME_CHARS, NameProblem};
 
 const HUB: &str = "hublink://add?url=https://hub.example.com/";
 
@@ -677,6 +677,28 @@ fn generate_parse_round_trip() {
         assert!(again.ignored.is_empty());
         assert_eq!(AuthLink::generate(&again.settings), generated);
     }
+}
+
+/// Found by fuzzing (fuzz/regressions/link/): a host longer than a name may be became the
+/// default name uncut, so the link Hublink stores for the hub was refused when read back.
+#[test]
+fn a_host_longer_than_a_name_still_round_trips() {
+    // 113 characters, each label within DNS's 63.
+    let host = format!("{}.{}.example.com", "a".repeat(50), "b".repeat(50));
+    let link = format!("hublink://add?url=https://{host}:8443/");
+    let first = parse(&link).settings;
+    assert_eq!(first.name.chars().count(), MAX_NAME_CHARS, "{}", first.name);
+    assert!(first.name.ends_with('…') && format!("{host}:8443").starts_with(first.name.trim_end_matches('…')));
+    assert_eq!(first.display_host(), format!("{host}:8443"), "the host itself is not cut");
+    let again = parse(&AuthLink::generate(&first)).settings;
+    assert_eq!(again, first);
+    // What the fuzzer found (a host of 112 characters), as a typed address too.
+    let found = format!("hublink://add?url=https://hub.example.c{}om/&scope=%45", "`".repeat(108));
+    let first = parse(&found).settings;
+    assert_eq!(parse(&AuthLink::generate(&first)).settings, first);
+    let Ok(UserInput::HubAddress(address)) = parse_user_input(&format!("https://{host}/")) else { panic!() };
+    let (typed, _) = HubSettings::from_pairs([("url", address.as_str())], Context::Link).unwrap();
+    assert_eq!(parse(&AuthLink::generate(&typed)).settings, typed);
 }
 
 #[test]
