@@ -9,6 +9,7 @@
 #   scripts/fuzz.sh          600 s per target (the long run)
 #   scripts/fuzz.sh 30       smoke: 30 s per target, for CI
 #   FUZZ_TARGETS="link hubs_ini" scripts/fuzz.sh 60    only these targets
+#   FUZZ_JOBS=2 scripts/fuzz.sh 30                     two targets at a time (CI runners)
 #
 # The working corpus fuzz/corpus/<target>/ starts from fuzz/seeds/<target>/ and keeps what the
 # runs find (it is not committed; delete it to start over). Logs: target/fuzz-logs/.
@@ -48,37 +49,53 @@ bin_dir="fuzz/target/$triple/release"
 
 mkdir -p target/fuzz-logs
 report="target/fuzz-report.md"
-table="| target | seconds | execs | corpus | crashes |"$'\n'"|---|---:|---:|---:|---:|"
-failed=()
 
 for target in $TARGETS; do
   [[ -n "${MAX_LEN[$target]:-}" ]] || { echo "fuzz: unknown target $target (known: $ALL_TARGETS)" >&2; exit 2; }
-  corpus="fuzz/corpus/$target"
-  artifacts="fuzz/artifacts/$target"
-  log="target/fuzz-logs/$target.log"
+done
+
+# One target's run: its log in target/fuzz-logs/<target>.log, and "<exit status> <seconds>
+# <artifacts before>" in <target>.status.
+run_target() {
+  local target="$1" corpus="fuzz/corpus/$1" artifacts="fuzz/artifacts/$1"
+  local log="target/fuzz-logs/$1.log" started status=0 before
   mkdir -p "$corpus" "$artifacts"
   cp -n "fuzz/seeds/$target"/* "$corpus"/ 2>/dev/null || true
-  inputs=("$corpus")
+  local inputs=("$corpus") dict=()
   [[ -d "fuzz/regressions/$target" ]] && inputs+=("fuzz/regressions/$target")
-  dict=()
   [[ -f "fuzz/dicts/$target.dict" ]] && dict=("-dict=fuzz/dicts/$target.dict")
   before="$(find "$artifacts" -type f | wc -l)"
-
-  echo "== $target: ${SECONDS_PER_TARGET}s"
   started=$(date +%s)
-  status=0
   "$bin_dir/$target" \
     -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=10 \
     -max_len="${MAX_LEN[$target]}" -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "${dict[@]}" "${inputs[@]}" >"$log" 2>&1 || status=$?
-  elapsed=$(( $(date +%s) - started ))
+  echo "$status $(( $(date +%s) - started )) $before" >"target/fuzz-logs/$target.status"
+}
 
+# FUZZ_JOBS targets at a time (default 1: the machine is shared; CI may use every core).
+parallel="${FUZZ_JOBS:-1}"
+for target in $TARGETS; do
+  while (( $(jobs -rp | wc -l) >= parallel )); do wait -n || true; done
+  echo "== $target: ${SECONDS_PER_TARGET}s"
+  run_target "$target" &
+done
+wait
+
+table="| target | seconds | execs | corpus | crashes |"$'\n'"|---|---:|---:|---:|---:|"
+failed=()
+for target in $TARGETS; do
+  log="target/fuzz-logs/$target.log"
+  artifacts="fuzz/artifacts/$target"
+  read -r status elapsed before <"target/fuzz-logs/$target.status"
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   if [[ -z "$execs" ]]; then
     # No final stats after a crash: the last progress line says how far it got.
     execs="$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')"
   fi
-  corpus_size="$(find "$corpus" -type f | wc -l)"
+  # The corpus as libFuzzer last counted it (files it superseded stay in the folder).
+  corpus_size="$(grep -oE 'corp: [0-9]+' "$log" | tail -1 | tr -dc '0-9')"
+  [[ -n "$corpus_size" ]] || corpus_size="$(find "fuzz/corpus/$target" -type f | wc -l)"
   crashes=$(( $(find "$artifacts" -type f | wc -l) - before ))
   if (( status != 0 )); then
     (( crashes > 0 )) || crashes=1
