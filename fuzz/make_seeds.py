@@ -143,6 +143,35 @@ OIDC = [
      "grant_types_supported": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]},
 ]
 
+# src/oidc/id_token_tests.rs: `claims(extra)` with each test's changes; the first byte picks
+# the expectations (bit 0 set: no nonce expected; bit 1 set: no `Date` header).
+NOW = 1_800_000_000
+CLAIMS = {"iss": "https://login.example.com", "sub": "248289761001", "aud": "hublink", "exp": NOW + 300,
+          "iat": NOW, "nonce": "n-0S6_WzA2Mj", "preferred_username": "quinn", "amr": ["pwd", "otp"]}
+ID_TOKEN_CHANGES = [
+    {},
+    {"updated_at": "2024-05-02T10:59:07.841Z", "amr": "mfa", "exp": str(NOW + 300)},
+    {"amr": None},
+    {"preferred_username": None, "email": "q@example.com"},
+    {"iss": "accounts.google.com"},
+    {"aud": ["hublink", "300000000000000042"], "azp": "hublink"},
+    {"aud": ["hublink", "300000000000000042"]},
+    {"azp": "other-client"},
+    {"iat": NOW - 330, "exp": NOW - 20},
+    {"iat": NOW + 600, "exp": NOW + 900},
+    {"nonce": "replayed"},
+    {"exp": None},
+]
+
+
+def id_token_seeds() -> list[bytes]:
+    out = []
+    for i, change in enumerate(ID_TOKEN_CHANGES):
+        claims = {k: v for k, v in {**CLAIMS, **change}.items() if v is not None}
+        out.append(bytes([0x30 + i % 4]) + json.dumps(claims).encode())
+    return out
+
+
 # src/session.rs tests: `session()` as `to_secret` writes it, and older shapes.
 SESSION = [
     {"access_token": "at-123", "refresh_token": "rt-456", "id_token": None, "expires_at": "1970-01-01T01:00:00Z",
@@ -186,6 +215,7 @@ def main() -> None:
     write("hubs_ini", ini_seeds())
     write("well_known", [bytes([i % 4 + 0x30]) + s for i, s in enumerate(json_seeds(WELL_KNOWN))])
     write("oidc_answer", json_seeds(OIDC))
+    write("id_token", id_token_seeds())
     write("session", json_seeds(SESSION) + [b"{garbage"])
     write("policy", json_seeds(POLICY) + [b"{not json"])
     write("loopback", LOOPBACK)

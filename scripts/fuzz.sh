@@ -26,10 +26,11 @@ declare -A MAX_LEN=(
   [well_known]=65536    # /.well-known/hublink.json: read up to 64 KiB
   [loopback]=16384      # the listener reads a request head up to 16 KiB
   [oidc_answer]=65536   # provider answers: read up to 1 MiB; 64 KiB covers every shape
+  [id_token]=16384      # ID token claims
   [session]=16384       # the keyring record: a few KiB of tokens
   [policy]=16384        # policy.json
 )
-ALL_TARGETS="link hubs_ini well_known loopback oidc_answer session policy"
+ALL_TARGETS="link hubs_ini well_known loopback oidc_answer id_token session policy"
 TARGETS="${FUZZ_TARGETS:-$ALL_TARGETS}"
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
