@@ -10,8 +10,12 @@ use hublink_core::link::AuthLink;
 use hublink_core::settings::{HubSettings, parse_hub_url};
 use libfuzzer_sys::fuzz_target;
 
-const ADDRESSES: [&str; 4] =
-    ["https://hub.example.com/", "https://hub.example.com/qlik/", "http://127.0.0.1:8080/", "https://xn--caf-dma.example/"];
+const ADDRESSES: [&str; 4] = [
+    "https://hub.example.com/",
+    "https://hub.example.com/qlik/",
+    "http://127.0.0.1:8080/",
+    "https://xn--caf-dma.example/",
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, body)) = data.split_first() else { return };
