@@ -600,6 +600,14 @@ fn validate_url(key: &str, raw: &str, role: UrlRole) -> Result<Url, SettingsErro
     if role != UrlRole::SessionCheck && url.query().is_some() {
         return Err(SettingsError::Query { key: k() });
     }
+    // `url` and `session_check` are written back normalized (into the link Hublink stores for
+    // the hub), and percent-encoding or punycode can make an address longer than as given: the
+    // limit holds for what is written too, or the stored link would be refused when read back.
+    // (`issuer` is kept and written exactly as given.)
+    let url = if role == UrlRole::Hub { normalize_hub_url(url) } else { url };
+    if role != UrlRole::Issuer && url.as_str().chars().count() > MAX_URL_CHARS {
+        return Err(SettingsError::TooLong { key: k(), max: MAX_URL_CHARS });
+    }
     Ok(url)
 }
 
@@ -614,7 +622,7 @@ fn normalize_hub_url(mut url: Url) -> Url {
 /// Validates and normalizes a hub address (the `url` rules: https, or http on loopback; no
 /// user info, query or fragment; path ending in `/`). Used for addresses typed by the user.
 pub fn parse_hub_url(raw: &str) -> Result<Url, SettingsError> {
-    validate_url("url", raw, UrlRole::Hub).map(normalize_hub_url)
+    validate_url("url", raw, UrlRole::Hub)
 }
 
 fn validate_name(raw: &str) -> Result<String, SettingsError> {
@@ -814,7 +822,7 @@ impl<'a> RawValues<'a> {
     /// first problem found is returned.
     fn validate(&self, ctx: &Context) -> Result<HubSettings, SettingsError> {
         let url_raw = self.get(Field::Url).ok_or(SettingsError::MissingUrl)?;
-        let url = normalize_hub_url(validate_url("url", url_raw, UrlRole::Hub)?);
+        let url = validate_url("url", url_raw, UrlRole::Hub)?;
         let issuer = issuer_of(self.get(Field::Issuer), url_raw)?;
         let client_id = self.get(Field::ClientId).map_or(Ok(DEFAULT_CLIENT_ID.to_owned()), validate_client_id)?;
         let name = match (self.get(Field::Name), ctx) {

@@ -1,7 +1,7 @@
 #![allow(clippy::too_many_lines)]
 
 use super::*;
-use crate::settings::{MAX_NAME_CHARS, NameProblem};
+use crate::settings::{MAX_NAME_CHARS, MAX_URL_CHARS, NameProblem};
 
 const HUB: &str = "hublink://add?url=https://hub.example.com/";
 
@@ -223,6 +223,30 @@ fn over_long_link_refused() {
 fn over_long_url_refused() {
     let link = format!("hublink://add?url=https://hub.example.com/{}", "a".repeat(2100));
     assert_eq!(settings_err(&link), SettingsError::TooLong { key: s("url"), max: 2048 });
+}
+
+/// Found by fuzzing (fuzz/regressions/link/): the limit was checked on the address as given,
+/// but Hublink writes it back normalized (percent-encoded, with a final `/`), which can be
+/// longer — and the link stored for the hub was then refused when read back.
+#[test]
+fn the_url_limit_holds_for_the_address_as_written_back() {
+    let base = "https://hub.example.com/";
+    // 700 backticks are 2100 characters once percent-encoded.
+    let link = format!("hublink://add?url={base}{}", "`".repeat(700));
+    assert_eq!(settings_err(&link), SettingsError::TooLong { key: s("url"), max: MAX_URL_CHARS });
+    let link = format!("{HUB}&session_check={base}{}", "`".repeat(700));
+    assert_eq!(settings_err(&link), SettingsError::TooLong { key: s("session_check"), max: MAX_URL_CHARS });
+    // The final `/` counts: 2048 characters as given become 2049.
+    let path = "a".repeat(MAX_URL_CHARS - base.len());
+    let link = format!("hublink://add?url={base}{path}");
+    assert_eq!(settings_err(&link), SettingsError::TooLong { key: s("url"), max: MAX_URL_CHARS });
+    let at_the_limit = parse(&format!("hublink://add?url={base}{}", &path[1..])).settings;
+    assert_eq!(at_the_limit.url.as_str().len(), MAX_URL_CHARS);
+    assert_eq!(parse(&AuthLink::generate(&at_the_limit)).settings, at_the_limit);
+    // The issuer is kept and written as given, so only its own length counts.
+    let issuer = format!("https://login.example.com/{}", "`".repeat(600));
+    let hub = parse(&format!("{HUB}&issuer={issuer}")).settings;
+    assert_eq!(parse(&AuthLink::generate(&hub)).settings, hub);
 }
 
 #[test]
