@@ -293,6 +293,11 @@ pub enum SettingsError {
         "the hub's published settings are not a JSON object of key/value pairs: use the authentication link from the hub's administrator"
     )]
     NotAnObject,
+
+    #[error(
+        "the values are too long together: written as a link they would take more than {max} characters; shorten the longest (url, issuer, scope, session_check)"
+    )]
+    TooLongForALink { max: usize },
 }
 
 fn describe_hint(hint: Option<&str>) -> String {
@@ -310,7 +315,7 @@ impl SettingsError {
             MissingUrl | OtherHubAddress { .. } => Some("url"),
             OtherOrigin { .. } => Some("session_check"),
             BadName { .. } => Some("name"),
-            NotAnObject => None,
+            NotAnObject | TooLongForALink { .. } => None,
             EmptyValue { key }
             | NotAbsolute { key }
             | SchemeNotAllowed { key, .. }
@@ -947,7 +952,9 @@ impl HubSettings {
     /// acted on. Checks, in this order: a key that looks like a secret (anywhere in the input);
     /// keys given twice and keys not allowed in `ctx`, in input order; then the values, in the
     /// order url, issuer, client_id, name, scope, mfa, flow, redirect_port, session_check,
-    /// max_session_days, ca_file. The first problem found is returned.
+    /// max_session_days, ca_file; then, for a link or published settings, that the hub's
+    /// canonical link fits in [`crate::link::MAX_LINK_CHARS`]. The first problem found is
+    /// returned.
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
         ctx: Context,
@@ -957,7 +964,16 @@ impl HubSettings {
             return Err(SettingsError::SecretParameter { key: printable(key.trim(), 64) });
         }
         let (raw, unknown) = RawValues::collect(pairs, &ctx)?;
-        Ok((raw.validate(&ctx)?, unknown))
+        let settings = raw.validate(&ctx)?;
+        // A hub from a link or from its published settings is stored as its canonical link,
+        // which must be readable again; encoding can make it longer than what was given (a
+        // `!` is written `%21`), so its own length is what counts.
+        if matches!(ctx, Context::Link | Context::WellKnown)
+            && crate::link::AuthLink::generate(&settings).chars().count() > crate::link::MAX_LINK_CHARS
+        {
+            return Err(SettingsError::TooLongForALink { max: crate::link::MAX_LINK_CHARS });
+        }
+        Ok((settings, unknown))
     }
 }
 

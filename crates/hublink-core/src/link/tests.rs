@@ -249,6 +249,27 @@ fn the_url_limit_holds_for_the_address_as_written_back() {
     assert_eq!(parse(&AuthLink::generate(&hub)).settings, hub);
 }
 
+/// The settings of a link are stored as its canonical link, which encodes more than a link
+/// must (`!` becomes `%21`): one that would not fit in a link is refused up front, wherever it
+/// came from, rather than stored and then refused when read back.
+#[test]
+fn settings_whose_canonical_link_is_too_long_are_refused() {
+    let bangs = "!".repeat(2000);
+    let link = format!("hublink://add?url=https://hub.example.com/{bangs}&issuer=https://login.example.com/{bangs}");
+    assert!(link.chars().count() < MAX_LINK_CHARS);
+    assert_eq!(settings_err(&link), SettingsError::TooLongForALink { max: MAX_LINK_CHARS });
+    let json = serde_json::json!({"url": format!("https://hub.example.com/{bangs}"), "issuer": format!("https://login.example.com/{bangs}")});
+    let asked = Url::parse(&format!("https://hub.example.com/{bangs}")).unwrap();
+    assert_eq!(
+        HubSettings::from_well_known_json(&asked, &json),
+        Err(SettingsError::TooLongForALink { max: MAX_LINK_CHARS })
+    );
+    // One long value still fits, and reads back (with its final `/`, the issuer is the url
+    // and is not written again).
+    let one = parse(&format!("hublink://add?url=https://hub.example.com/{bangs}/")).settings;
+    assert_eq!(parse(&AuthLink::generate(&one)).settings, one);
+}
+
 #[test]
 fn double_encoded_url_refused() {
     assert_eq!(
