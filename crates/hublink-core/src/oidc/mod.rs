@@ -168,6 +168,21 @@ pub struct DeviceAuthorization {
     interval: Duration,
 }
 
+impl From<DeviceAnswer> for DeviceAuthorization {
+    /// What the provider sent, made safe to show (printable, short) and to wait on (an expiry
+    /// of 1 s to a day, a polling interval of 1 to 60 s; 600 s and 5 s when not sent).
+    fn from(device: DeviceAnswer) -> DeviceAuthorization {
+        DeviceAuthorization {
+            device_code: device.device_code,
+            user_code: http::shorten(&device.user_code),
+            verification_uri: http::shorten(&device.verification_uri),
+            verification_uri_complete: device.verification_uri_complete.map(|u| http::shorten(&u)),
+            expires_in: Duration::from_secs(device.expires_in.unwrap_or(600).clamp(1, 86_400).unsigned_abs()),
+            interval: Duration::from_secs(device.interval.unwrap_or(5).clamp(1, 60).unsigned_abs()),
+        }
+    }
+}
+
 /// True when two issuer identifiers name the same issuer: byte-equal, or equal as URLs (so the
 /// bare origin `https://login.example.com` that Okta and Google publish equals
 /// `https://login.example.com/`, and a host's case does not matter). Paths are never loosened.
@@ -358,14 +373,7 @@ impl Idp {
         let answer =
             post_form(&self.http, &endpoint, &[("client_id", &self.client_id), ("scope", &scope)], what).await?;
         let device: DeviceAnswer = answer.parse(what)?;
-        Ok(DeviceAuthorization {
-            device_code: device.device_code,
-            user_code: http::shorten(&device.user_code),
-            verification_uri: http::shorten(&device.verification_uri),
-            verification_uri_complete: device.verification_uri_complete.map(|u| http::shorten(&u)),
-            expires_in: Duration::from_secs(device.expires_in.unwrap_or(600).clamp(1, 86_400).unsigned_abs()),
-            interval: Duration::from_secs(device.interval.unwrap_or(5).clamp(1, 60).unsigned_abs()),
-        })
+        Ok(DeviceAuthorization::from(device))
     }
 
     /// Poll the token endpoint at the server's interval (slower when told, RFC 8628 §3.5)
