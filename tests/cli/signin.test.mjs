@@ -313,6 +313,20 @@ describe('hubs from the hub itself and from hubs.ini', () => {
     assert.equal(list.hubs[0].issuer, idp.issuer);
   });
 
+  test('a hub’s own `browser` (hubs.ini) opens its sign-in page, not HUBLINK_BROWSER', async () => {
+    const user = newUser('browser');
+    const hubUrls = path.join(user.root, 'hub-browser');
+    const defaultUrls = path.join(user.root, 'default-browser');
+    const script = path.join(user.root, 'hub-browser.sh');
+    fs.writeFileSync(script, `#!/bin/sh\nprintf '%s %s\\n' "$1" "$2" >> ${hubUrls}\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(user.hubsDir, 'corp.ini'),
+      `[Finance Hub]\nurl = ${idp.hubUrl}\nissuer = ${idp.issuer}\nbrowser = ${script} --profile=work\n`);
+    const r = await user.run(['login', 'Finance Hub', '--timeout', '3'], { env: { HUBLINK_BROWSER: RECORD_URL, HUBLINK_TEST_URL_FILE: defaultUrls } });
+    assert.equal(r.code, 7, show(r));
+    assert.match(fs.readFileSync(hubUrls, 'utf8'), /^--profile=work http:\/\/127\.0\.0\.1:\d+\/.*auth/);
+    assert.equal(fs.existsSync(defaultUrls), false, 'HUBLINK_BROWSER was not used for this hub');
+  });
+
   test('a corrupt registry is set aside, reported, kept; hubs.ini hubs are still listed', async () => {
     const user = newUser('corrupt');
     fs.mkdirSync(user.home, { recursive: true });
