@@ -56,6 +56,8 @@ export function installFakeTauri(fx) {
     set_hidden: () => null,
     open_in_browser: () => null,
     open_hub: () => null,
+    get_preferences: () => ({ start_at_login: false, keep_running: true, renew_warning_days: 3 }),
+    set_preferences: () => null,
     forget_web_data: () => 0,
   };
 

@@ -50,6 +50,7 @@ export const HUBS = [
     source_detail: '/etc/hublink/partners.ini [Partner Portal]', issuer: 'https://id.example.net',
   }),
   hub({ id: 'h-wiki', name: 'Team Wiki', host: 'wiki.example.com' }),
+  hub({ id: 'h-pay', name: 'Workday Payroll', host: 'payroll.example.com', last: { user: 'alice', signed_in_at: iso(-29 * 24 * 60 * MIN), expires_at: iso(5 * MIN), session_ends_at: iso(2 * 24 * 60 * MIN) } }),
   hub({
     id: 'h-qlik', name: 'Qlik Finance', host: 'qlik.example.com', url: 'https://qlik.example.com/finance/', auth: 'web',
     issuer: 'https://qlik.example.com/finance/', last: { user: 'CORP\\alice', signed_in_at: iso(-3 * 60 * MIN), expires_at: null },
@@ -71,7 +72,8 @@ export const STATES = {
     error: err('server_authentication_failed', 'Server authentication failed', 'The hub refused the session: 403 user alice is not a member of group "partners"', 'Ask your administrator to give you access to Partner Portal.'),
   },
   'h-wiki': { kind: 'sign_in_required', user: null, reason: 'You have not signed in to this hub yet.' },
-  'h-qlik': { kind: 'signed_in', user: 'CORP\\alice', expires_at: null },
+  'h-qlik': { kind: 'signed_in', user: 'CORP\\alice', expires_at: null, session_ends_at: iso(20 * 24 * 60 * MIN), renew_due: false },
+  'h-pay': { kind: 'signed_in', user: 'alice', expires_at: iso(5 * MIN), session_ends_at: iso(2 * 24 * 60 * MIN), renew_due: true },
   'h-build': 'pending', // its check never answers: "Checking…"
 };
 

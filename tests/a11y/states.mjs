@@ -78,6 +78,14 @@ export const STATES = [
       await page.waitForSelector('#confirm-dialog', { state: 'hidden' });
     },
   },
+  {
+    name: 'settings',
+    fixture: 'default',
+    go: async (page) => {
+      await page.click('#settings-open');
+      await openDialog(page, 'settings-dialog');
+    },
+  },
   { name: 'confirm-web', fixture: 'default', go: (page) => clickLink(page, LINKS.web, 'confirm-dialog') },
   {
     name: 'menu-web',
