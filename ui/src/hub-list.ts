@@ -186,7 +186,7 @@ export class HubList {
     const empty = view.hubs.length === 0;
     show(byId('empty-state'), empty);
     show(byId('hubs-sub'), !empty);
-    setText('hubs-sub', visible.length > 0 ? 'Choose a hub to sign in through your browser.' : 'All your hubs are hidden.');
+    setText('hubs-sub', visible.length > 0 ? 'Choose a hub to sign in, or to open it once you are signed in.' : 'All your hubs are hidden.');
 
     renderHidden(byId('hidden-hubs'), hidden, this.showHidden, (hub) => this.hooks.unhide(hub));
 
