@@ -2,7 +2,7 @@
 // checking sessions with check_hub, and drawing the cards, banners and problems.
 import * as api from './api';
 import type { HubView, HubsView, PolicyView, UiError } from './types';
-import { type CardState, checksSummary, displayText, problemsStartOpen, sortHubs, stateLabel, toUiError } from './view';
+import { type CardState, checksSummary, displayText, isMachineProblem, problemsStartOpen, sentence, sortHubs, stateLabel, toUiError } from './view';
 import {
   type CardEls,
   byId,
@@ -162,6 +162,18 @@ export class HubList {
       announce(`${displayText(e.hub.name)}: ${stateLabel(state, this.now()).text}`);
     }
     this.hooks.stateChanged(e);
+    this.renderMachineProblem();
+  }
+
+  /** One banner for a problem of the whole computer, whichever hubs met it. */
+  private renderMachineProblem(): void {
+    const found = [...this.entries.values()].map((x) => x.state).find((s) => s.kind === 'error' && isMachineProblem(s.error));
+    const box = byId('machine-problem');
+    show(box, Boolean(found));
+    if (found && found.kind === 'error') {
+      setText('machine-problem-title', `${sentence(found.error.message)}:`);
+      setText('machine-problem-text', `${sentence(found.error.cause)} ${sentence(found.error.next_step)}`);
+    }
   }
 
   /** Redraws every card's time-dependent words ("expires in …"). */

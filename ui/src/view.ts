@@ -214,8 +214,17 @@ export function stateLabel(state: CardState, now: Date, fmt: Fmt = {}): StateLab
       };
     }
     case 'error':
+      // A problem of the whole computer is said once, in the banner above the hubs.
+      if (isMachineProblem(state.error)) {
+        return { text: 'Waiting for secure storage', detail: 'See the message above the hubs.', tone: 'muted' };
+      }
       return { text: `Error: ${state.error.message}`, detail: sentence(state.error.cause.trim()) || null, tone: 'error' };
   }
+}
+
+/** Errors of the whole computer, not of one hub (the keyring is locked or missing): one banner. */
+export function isMachineProblem(e: UiError): boolean {
+  return e.code === 'secure_storage_unavailable';
 }
 
 /** What clicking a card does in each state (see README: signed-in cards open Details). */
