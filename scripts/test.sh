@@ -16,6 +16,7 @@
 #   7. the administrator's guide: every deployment snippet checked mechanically
 #   8. the Linux packages: .deb and .rpm built (release), the .deb installed, used through
 #      plain xdg-open and removed; the Windows/macOS packaging configuration checked
+#   9. fuzzing smoke: every cargo-fuzz target builds and runs 10 s (the long runs: scripts/fuzz.sh)
 # Screenshots of the app land in target/screenshots.
 #
 # scripts/test.sh --fast   the gate and the unit ring of the core and the CLI only (your loop)
@@ -80,3 +81,6 @@ scripts/check-admin-snippets.sh
 
 echo "== 8. packages: build, install, use, remove (scripts/package-test.sh)"
 scripts/package-test.sh
+
+echo "== 9. fuzzing smoke: every target builds and runs briefly (long runs: scripts/fuzz.sh 600)"
+FUZZ_JOBS=2 scripts/fuzz.sh 10

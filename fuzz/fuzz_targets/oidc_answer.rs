@@ -26,6 +26,9 @@ fn token(answer: TokenAnswer) {
     let now = OffsetDateTime::from_unix_timestamp(1_780_000_000).expect("a date");
     let lifetime = answer.lifetime();
     let expires_at = lifetime.map(|l| l.expires_at(now));
+    // As `oidc::tokens_of` reads `refresh_expires_in` (at most ten years).
+    let refresh_expires_at =
+        answer.refresh_expires_in.filter(|s| *s > 0).map(|s| now + time::Duration::seconds(s.min(3660 * 86_400)));
     let session = StoredSession {
         access_token: answer.access_token,
         refresh_token: answer.refresh_token,
@@ -36,8 +39,12 @@ fn token(answer: TokenAnswer) {
         user: "alice".into(),
         issuer: "https://login.example.com/".into(),
         client_id: "hublink".into(),
+        refresh_expires_at,
         second_factor: None,
     };
+    for days in [1, 30, 3650] {
+        let _ = session.ends_at(days);
+    }
     for at in [now, OffsetDateTime::UNIX_EPOCH, expires_at.unwrap_or(now)] {
         let _ = session.needs_refresh(at);
     }
