@@ -4,6 +4,7 @@ import {
   type CardState,
   cardAction,
   cardHint,
+  isTransient,
   confirmAddLabel,
   managedDetail,
   sentence,
@@ -365,5 +366,16 @@ describe('sentence', () => {
   it('capitalizes the first letter only', () => {
     expect(sentence('server authentication failed: the hub refused')).toBe('Server authentication failed: the hub refused');
     expect(sentence('')).toBe('');
+  });
+});
+
+describe('retrying', () => {
+  it('only a failure that may pass by itself is offered as "Try again"', () => {
+    const e = (code: string) => ({ code, message: '', cause: '', next_step: '' });
+    expect(isTransient(e('network'))).toBe(true);
+    expect(isTransient(e('timed_out'))).toBe(true);
+    expect(isTransient(e('server_authentication_failed'))).toBe(false);
+    expect(isTransient(e('mfa_required'))).toBe(false);
+    expect(isTransient(e('policy'))).toBe(false);
   });
 });

@@ -222,6 +222,12 @@ export function stateLabel(state: CardState, now: Date, fmt: Fmt = {}): StateLab
   }
 }
 
+/** Failures that may pass by themselves (the network, a timeout, a cancelled or interrupted
+ *  sign-in): only these are offered as "Try again". */
+export function isTransient(e: UiError): boolean {
+  return ['network', 'proxy', 'timed_out', 'cancelled', 'callback_refused', 'hub_error', 'task_failed'].includes(e.code);
+}
+
 /** Errors of the whole computer, not of one hub (the keyring is locked or missing): one banner. */
 export function isMachineProblem(e: UiError): boolean {
   return e.code === 'secure_storage_unavailable';

@@ -2,7 +2,7 @@
 // outcome (success, error, cancelled), cancelling, retrying and copying support details.
 import * as api from '../api';
 import type { HubView, LoginProgress, UiError } from '../types';
-import { countdown, dayPhrase, displayText, parseTime, sentence, supportDetails, toUiError } from '../view';
+import { countdown, dayPhrase, displayText, isTransient, parseTime, sentence, supportDetails, toUiError } from '../view';
 import { byId, fillAvatar, setText, show } from '../render';
 import type { Dialogs } from '../dialogs';
 import type { HubList } from '../hub-list';
@@ -260,6 +260,9 @@ export class SignInFlow {
     setText('error-cause', sentence(displayText(err.cause, 1000)));
     show(byId('error-cause'), err.cause.trim() !== '');
     setText('error-next', displayText(err.next_step, 1000));
+    // A refusal that will recur the same way is not offered as "Try again": someone must act first.
+    const retry = byId<HTMLButtonElement>('signin-retry');
+    retry.textContent = isTransient(err) ? 'Try again' : 'Sign in again';
     const close = byId<HTMLButtonElement>('signin-close');
     close.textContent = 'Close';
     close.focus();
