@@ -56,8 +56,13 @@ fn internal(what: &str) -> UiError {
 #[tauri::command]
 pub async fn list_hubs(state: State<'_, AppState>) -> Result<HubsView> {
     let catalog = state.hublink()?.catalog()?;
+    let (preferences, _) = state.hublink()?.preferences();
+    let view = |h: &Hub| HubView {
+        browser: preferences.browsers.get(&h.id).cloned(),
+        ..HubView::new(h, catalog.sessions.get(&h.id))
+    };
     Ok(HubsView {
-        hubs: catalog.hubs.iter().map(|h| HubView::new(h, catalog.sessions.get(&h.id))).collect(),
+        hubs: catalog.hubs.iter().map(view).collect(),
         problems: catalog.ini_problems.iter().map(IniProblemView::from).collect(),
         warnings: catalog.warnings.clone(),
         storage_warning: state.hublink()?.storage_warning(),
@@ -259,6 +264,27 @@ pub async fn set_preferences(app: AppHandle, state: State<'_, AppState>, prefere
     p.renew_warning_days = preferences.renew_warning_days.min(hublink_core::preferences::MAX_RENEW_WARNING_DAYS);
     hublink.set_preferences(&p)?;
     let _ = app.emit("hubs-changed", ());
+    Ok(())
+}
+
+/// The browser command for one hub's sign-in, chosen in the window (`None`: hubs.ini's `browser`,
+/// else the usual one). Checked like hubs.ini's `browser`.
+#[tauri::command]
+pub async fn set_hub_browser(state: State<'_, AppState>, hub_id: String, browser: Option<String>) -> Result<()> {
+    let hub_id = self::hub_id(&hub_id)?;
+    state.hub(&hub_id)?;
+    let hublink = state.hublink()?;
+    let (mut p, _) = hublink.preferences();
+    match browser.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        Some(command) => {
+            let checked = hublink_core::settings::validate_browser(command).map_err(Error::from)?;
+            p.browsers.insert(hub_id, checked);
+        }
+        None => {
+            p.browsers.remove(&hub_id);
+        }
+    }
+    hublink.set_preferences(&p)?;
     Ok(())
 }
 

@@ -61,6 +61,7 @@ pub fn run() {
             commands::forget_web_data,
             commands::get_preferences,
             commands::set_preferences,
+            commands::set_hub_browser,
         ])
         .on_window_event(on_window_event)
         .run(tauri::generate_context!());

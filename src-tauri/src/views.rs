@@ -33,6 +33,8 @@ pub struct HubView {
     pub flow: &'static str,
     /// `oidc`, or `web`: the hub's own sign-in in a Hublink window, its session a cookie.
     pub auth: &'static str,
+    /// The browser command the user chose for this hub in the window (preferences.json).
+    pub browser: Option<String>,
     pub international_host: bool,
     pub last: Option<LastKnown>,
 }
@@ -56,6 +58,7 @@ impl HubView {
             mfa_required: s.mfa_required,
             flow: flow(s.flow),
             auth: s.auth.as_str(),
+            browser: None,
             international_host: s.host_is_international(),
             last: last.map(|r| LastKnown {
                 user: r.user.clone(),

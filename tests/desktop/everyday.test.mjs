@@ -192,3 +192,40 @@ describe('the session\'s hard end is near', () => {
     await waitForState(session, 'Demo Hub', 'signed_in', 30_000);
   });
 });
+
+describe('a browser per hub, chosen in the window', () => {
+  const user = newDesktopUser('hub-browser');
+  let app;
+
+  before(async () => {
+    hubsIni(user);
+    app = await launchApp(user);
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('the hub\'s details take a browser command; its sign-in opens there, not in HUBLINK_BROWSER', async () => {
+    const { session } = app;
+    const urls = path.join(user.dir, 'work-browser-urls');
+    const script = path.join(user.dir, 'work-browser.sh');
+    fs.writeFileSync(script, `#!/bin/sh\nprintf '%s %s\\n' "$1" "$2" >> ${urls}\n`, { mode: 0o755 });
+    await waitForState(session, 'Demo Hub', 'sign_in_required');
+    await session.execute(`document.querySelector('[data-hub-name="Demo Hub"] .hub-menu').click()`);
+    await session.waitFor('the menu', () => session.execute('return document.querySelectorAll("#hub-menu [data-action=\\"details\\"]").length > 0'));
+    await session.execute('document.querySelector(\'#hub-menu [data-action="details"]\').click()');
+    const field = await session.waitForVisible('#details-browser');
+    await field.type(`${script} --profile=work`);
+    (await session.$('#details-browser-save')).click();
+    await session.waitFor('the saved choice', () => {
+      const prefs = path.join(user.env.HUBLINK_HOME, 'preferences.json');
+      return fs.existsSync(prefs) && fs.readFileSync(prefs, 'utf8').includes('--profile=work');
+    }, 10_000);
+    (await session.$('#details-close')).click();
+    (await card(session, 'Demo Hub')).el.click();
+    await session.waitFor('the hub\'s browser', () => fs.existsSync(urls), 20_000);
+    assert.match(fs.readFileSync(urls, 'utf8'), /^--profile=work http:\/\/127\.0\.0\.1:\d+\/.*auth/);
+    assert.equal(user.browserLog(), '', 'HUBLINK_BROWSER (the test browser) was not used');
+    await (await session.$('#signin-cancel')).click();
+  });
+});

@@ -34,4 +34,6 @@ export const getPreferences = (): Promise<PreferencesView> => invoke('get_prefer
 
 export const setPreferences = (preferences: PreferencesView): Promise<void> => invoke('set_preferences', { preferences });
 
+export const setHubBrowser = (hubId: string, browser: string | null): Promise<void> => invoke('set_hub_browser', { hubId, browser });
+
 export const openInBrowser = (url: string): Promise<void> => invoke('open_in_browser', { url });

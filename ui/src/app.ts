@@ -50,7 +50,7 @@ export class App {
     this.details = new DetailsDialog(this.hubs, this.dialogs, now, {
       signIn: (id, device) => void this.signin.signIn(id, device),
       signOut: (id) => void this.actions.signOut(id),
-    });
+    }, toast);
     this.actions = new HubActions(this.hubs, this.dialogs, toast);
     this.menu = new CardMenu(this.hubs, {
       signIn: (id, device) => void this.signin.signIn(id, device),

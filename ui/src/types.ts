@@ -15,6 +15,8 @@ export type HubView = {
   id: string; name: string; host: string; url: string; issuer: string; client_id: string;
   source: 'link' | 'hubs.ini'; source_detail: string; hidden: boolean; mfa_required: boolean;
   flow: 'browser' | 'device'; international_host: boolean; last: LastKnown | null;
+  /** The browser command chosen for this hub in the window (null: hubs.ini's or the usual). */
+  browser?: string | null;
   /** `web`: the hub's own sign-in in a Hublink window; its session is a cookie. */
   auth: 'oidc' | 'web';
 };

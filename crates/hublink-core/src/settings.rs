@@ -1028,7 +1028,7 @@ impl HubSettings {
 
 /// `browser`: a command line (no control characters, at most 1,024 characters); it is split
 /// on white space and run without a shell, the sign-in URL appended.
-fn validate_browser(raw: &str) -> Result<String, SettingsError> {
+pub fn validate_browser(raw: &str) -> Result<String, SettingsError> {
     let key = "browser";
     check_no_control(key, raw)?;
     let v = raw.trim();

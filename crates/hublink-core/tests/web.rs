@@ -415,3 +415,17 @@ async fn a_hub_that_is_down_fails_before_any_window_opens() {
     assert!(e.is_offline(), "{e:?}");
     assert!(m.shell.opened.lock().expect("opened").is_empty());
 }
+
+#[tokio::test]
+async fn forgetting_a_hubs_web_data_deletes_only_its_own_cookies() {
+    let m = machine("").await;
+    *m.shell.context.lock().expect("context") = vec![
+        cookie("X-Qlik-Session-finance", "good-1", "127.0.0.1"),
+        cookie("X-Qlik-Session-sales", "other", "127.0.0.1"),
+        cookie("idp_sso", "sso-1", "127.0.0.2"),
+    ];
+    let n = m.app.forget_web_data(&m.target).await.expect("forgotten");
+    assert_eq!(n, 2, "every cookie sent to the hub's host");
+    let deleted = m.shell.deleted.lock().expect("deleted").clone();
+    assert!(!deleted.contains(&"idp_sso".to_owned()), "the IdP's are not the hub's: {deleted:?}");
+}
