@@ -55,8 +55,11 @@ launch() {
     echo "  target/debug/hublink login 'Demo Hub'     # prints the sign-in address to open"
     echo "  target/debug/hublink status"
     target/debug/hublink list
-    echo "The demo hub keeps running until you press Ctrl-C."
-    wait "$IDP_PID"
+    echo "(\"Finance (SAML)\" signs in inside a Hublink window, so it needs a display.)"
+    echo "The demo hubs keep running until you press Ctrl-C."
+    # Not `wait`: under the throwaway keyring this runs in another shell than the one that
+    # started the demo hubs.
+    while kill -0 "$IDP_PID" 2>/dev/null; do sleep 1; done
   fi
 }
 
