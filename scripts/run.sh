@@ -65,6 +65,8 @@ launch() {
 
 if [[ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
   echo "No desktop session bus: using a throwaway keyring for this demo."
+  # Nothing of a desktop session here: no accessibility bus, no portals (they only add noise).
+  export NO_AT_BRIDGE=1 GTK_USE_PORTAL=0
   export -f launch
   export IDP_PID
   tests/with-keyring.sh bash -c launch

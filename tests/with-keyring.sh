@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Run a command with its own, real, unlocked Secret Service: a private D-Bus session bus and a
 # gnome-keyring-daemon whose data lives in a temp folder. Usage: tests/with-keyring.sh CMD...
-# Re-executes itself under dbus-run-session when no session bus is set up yet.
+# Runs itself again on a private session bus (tests/dbus-session.conf) when none is set up yet.
 set -euo pipefail
 if [[ -z "${HUBLINK_KEYRING_BUS:-}" ]]; then
   export HUBLINK_KEYRING_BUS=1
-  exec dbus-run-session -- "$0" "$@"
+  # Our own session bus (tests/dbus-session.conf: no service activation), its daemon's messages
+  # in a file instead of the console.
+  BUS_DIR=$(mktemp -d)
+  dbus-daemon --config-file="$(dirname "$0")/dbus-session.conf" --nofork --print-address=1 \
+    >"$BUS_DIR/address" 2>"$BUS_DIR/daemon.log" &
+  BUS_PID=$!
+  for _ in $(seq 100); do [[ -s "$BUS_DIR/address" ]] && break; sleep 0.05; done
+  DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$BUS_DIR/address")
+  export DBUS_SESSION_BUS_ADDRESS
+  trap 'kill "$BUS_PID" 2>/dev/null; rm -rf "$BUS_DIR"' EXIT
+  "$0" "$@"
+  exit $?
 fi
 KEYRING_TMP=$(mktemp -d)
 cleanup() {

@@ -108,12 +108,13 @@ describe('happy path: link → browser sign-in with TOTP → keyring session →
   });
 
   test('an expired access token is refreshed silently', async () => {
-    idp.setAccessTokenTtl(2);
+    // Long enough that the refreshed token is still alive when it is introspected on a busy machine.
+    idp.setAccessTokenTtl(6);
     user.as(ALICE);
     const login = await user.run(['login', 'Demo Hub', '--timeout', '45']);
     assert.equal(login.code, 0, show(login));
     const first = (await user.run(['token', 'Demo Hub'])).stdout.trim();
-    await sleep(2500);
+    await sleep(6500);
     const refreshesBefore = idp.counters.refreshes;
     const s = await statusJson(user);
     assert.equal(s.hub.state, 'signed_in', show(s));

@@ -68,11 +68,11 @@ async function otherWindow(session, main, what = 'the sign-in window', seen = []
 
 /** In the sign-in window: the IdP's password page, then its TOTP page. */
 async function signInAtIdp(session, person, { totp = null, shot = null } = {}) {
-  const user = await session.waitForVisible('#username', 20_000);
+  const user = await session.waitForVisible('#username', 40_000);
   await user.type(person);
   await (await session.$('#password')).type(`${person}-pass`);
   (await session.$('#submit')).click();
-  const code = await session.waitForVisible('#code', 20_000);
+  const code = await session.waitForVisible('#code', 40_000);
   if (shot) await saveScreenshot(session, shot);
   await code.type(totp ?? (await (await fetch(`${idp.controlUrl}totp?user=${person}`)).json()).code);
   (await session.$('#submit')).click();
