@@ -125,7 +125,7 @@ describe('happy path: link → browser sign-in with TOTP → keyring session →
   });
 
   test('two processes restoring the same expired session make exactly one refresh', async () => {
-    await sleep(2500);
+    await sleep(6500);
     const refreshesBefore = idp.counters.refreshes;
     const [a, b] = await Promise.all([user.run(['status', '--json']), user.run(['status', '--json'])]);
     assert.equal(a.code, 0, show(a));
@@ -135,7 +135,7 @@ describe('happy path: link → browser sign-in with TOTP → keyring session →
 
   test('a refresh token revoked at the IdP means "sign in again" (exit 3), and nothing is deleted', async () => {
     await idp.revokeAllRefreshTokens();
-    await sleep(2500);
+    await sleep(6500);
     const s = await statusJson(user);
     assert.equal(s.code, 3, show(s));
     assert.equal(s.hub.state, 'sign_in_required');
