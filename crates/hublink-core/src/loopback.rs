@@ -65,21 +65,21 @@ impl Loopback {
     /// Each connection is read in its own task: browsers open speculative connections that
     /// send nothing, and one of those must not hold up the real answer.
     pub async fn accept(&self, state: &str) -> Result<Callback> {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(TcpStream, Option<String>)>(16);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(TcpStream, Option<Vec<u8>>)>(16);
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
                     Ok((mut stream, _)) => {
                         let tx = tx.clone();
                         tokio::spawn(async move {
-                            let target = tokio::time::timeout(READ_TIMEOUT, read_request_target(&mut stream)).await.ok().flatten();
-                            let _ = tx.send((stream, target)).await;
+                            let request = tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await.ok().flatten();
+                            let _ = tx.send((stream, request)).await;
                         });
                     }
                     Err(e) => tracing::debug!(error = %e, "loopback accept failed"),
                 },
-                Some((stream, target)) = rx.recv() => {
-                    if let Some(callback) = handle(stream, target, state).await {
+                Some((stream, request)) = rx.recv() => {
+                    if let Some(callback) = handle(stream, request, state).await {
                         return Ok(callback);
                     }
                 }
@@ -88,32 +88,47 @@ impl Loopback {
     }
 }
 
-/// Answer one request; `Some` only for the callback that carries our `state`.
-async fn handle(mut stream: TcpStream, target: Option<String>, state: &str) -> Option<Callback> {
-    let Some(target) = target else {
-        let _ = respond(&mut stream, 400, "Bad request", "Hublink could not read this request.").await;
-        return None;
-    };
-    let Some(query) = target.strip_prefix("/callback").filter(|r| r.is_empty() || r.starts_with('?')) else {
-        let _ = respond(&mut stream, 404, "Not found", "This address only receives Hublink's sign-in answer.").await;
-        return None;
-    };
+/// Why the listener turned a request away, and the page it answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// Not a GET with a target on its first line (or not UTF-8, or not read at all): 400.
+    Unreadable,
+    /// Another path than `/callback` (a favicon, a probe): 404.
+    NotFound,
+    /// A callback without our `state` (forged or stale): 400, and the sign-in goes on waiting.
+    WrongState,
+}
+
+impl Refused {
+    /// Status, title and message of the page answered.
+    pub(crate) fn page(self) -> (u16, &'static str, &'static str) {
+        match self {
+            Refused::Unreadable => (400, "Bad request", "Hublink could not read this request."),
+            Refused::NotFound => (404, "Not found", "This address only receives Hublink's sign-in answer."),
+            Refused::WrongState => (
+                400,
+                "Sign-in not accepted",
+                "This answer does not belong to the sign-in Hublink started, so it was ignored. \
+                 Start the sign-in again from Hublink.",
+            ),
+        }
+    }
+}
+
+/// What the bytes of one request (as read: the head up to its blank line, and whatever came
+/// in the same reads) mean for the sign-in waiting for `state`. Pure, so that it can be tested
+/// and fuzzed without a socket.
+pub(crate) fn parse_request(request: &[u8], state: &str) -> std::result::Result<CallbackResult, Refused> {
+    let target = request_target(request).ok_or(Refused::Unreadable)?;
+    let query =
+        target.strip_prefix("/callback").filter(|r| r.is_empty() || r.starts_with('?')).ok_or(Refused::NotFound)?;
     let params: Vec<(String, String)> =
         url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes()).into_owned().collect();
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if get("state").as_deref() != Some(state) {
-        tracing::warn!("ignored a sign-in callback with a wrong or missing state");
-        let _ = respond(
-            &mut stream,
-            400,
-            "Sign-in not accepted",
-            "This answer does not belong to the sign-in Hublink started, so it was ignored. \
-             Start the sign-in again from Hublink.",
-        )
-        .await;
-        return None;
+        return Err(Refused::WrongState);
     }
-    let result = match (get("code"), get("error")) {
+    Ok(match (get("code"), get("error")) {
         // What the identity provider wrote is shown to the user: printable and short.
         (_, Some(error)) => CallbackResult::Error {
             error: crate::http::shorten(&error),
@@ -127,8 +142,33 @@ async fn handle(mut stream: TcpStream, target: Option<String>, state: &str) -> O
             error: "invalid_request".into(),
             description: Some("the answer carried neither a code nor an error".into()),
         },
-    };
-    Some(Callback { result, stream })
+    })
+}
+
+/// The request target of a GET, or `None` for anything we do not serve.
+fn request_target(request: &[u8]) -> Option<&str> {
+    let head = std::str::from_utf8(request).ok()?;
+    let mut parts = head.lines().next()?.split(' ');
+    match (parts.next(), parts.next()) {
+        (Some("GET"), Some(target)) => Some(target),
+        _ => None,
+    }
+}
+
+/// Answer one request (`None`: it could not be read); `Some` only for the callback that
+/// carries our `state`.
+async fn handle(mut stream: TcpStream, request: Option<Vec<u8>>, state: &str) -> Option<Callback> {
+    match request.as_deref().map_or(Err(Refused::Unreadable), |r| parse_request(r, state)) {
+        Ok(result) => Some(Callback { result, stream }),
+        Err(refused) => {
+            if refused == Refused::WrongState {
+                tracing::warn!("ignored a sign-in callback with a wrong or missing state");
+            }
+            let (status, title, message) = refused.page();
+            let _ = respond(&mut stream, status, title, message).await;
+            None
+        }
+    }
 }
 
 impl Callback {
@@ -144,8 +184,9 @@ impl Callback {
     }
 }
 
-/// The request target of a GET, or `None` for anything we do not serve.
-async fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+/// The bytes of one request, read until the blank line that ends its head; `None` when the
+/// connection fails, closes first or sends more than [`MAX_REQUEST`] bytes.
+async fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -155,12 +196,7 @@ async fn read_request_target(stream: &mut TcpStream) -> Option<String> {
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let head = std::str::from_utf8(&buf).ok()?;
-    let mut parts = head.lines().next()?.split(' ');
-    match (parts.next(), parts.next()) {
-        (Some("GET"), Some(target)) => Some(target.to_owned()),
-        _ => None,
-    }
+    Some(buf)
 }
 
 async fn respond(stream: &mut TcpStream, status: u16, title: &str, message: &str) -> std::io::Result<()> {
@@ -207,6 +243,27 @@ mod tests {
         let mut out = String::new();
         s.read_to_string(&mut out).await.unwrap();
         out
+    }
+
+    #[test]
+    fn request_bytes_parse_without_a_socket() {
+        let parse = |r: &[u8]| parse_request(r, "s");
+        let Ok(CallbackResult::Code { code, iss }) =
+            parse(b"GET /callback?code=c%2B1&state=s&iss=https%3A%2F%2Fi HTTP/1.1\r\nHost: x\r\n\r\n")
+        else {
+            panic!("expected a code")
+        };
+        assert_eq!((code.expose(), iss.as_deref()), ("c+1", Some("https://i")));
+        let Ok(CallbackResult::Error { error, description }) = parse(b"GET /callback?state=s\r\n\r\n") else {
+            panic!("expected an error")
+        };
+        assert_eq!((error.as_str(), description.is_some()), ("invalid_request", true));
+        assert_eq!(parse(b"GET /callback?code=c&state=t HTTP/1.1\r\n\r\n").unwrap_err(), Refused::WrongState);
+        assert_eq!(parse(b"GET /callback?code=c HTTP/1.1\r\n\r\n").unwrap_err(), Refused::WrongState);
+        assert_eq!(parse(b"GET /callbackx?state=s HTTP/1.1\r\n\r\n").unwrap_err(), Refused::NotFound);
+        assert_eq!(parse(b"POST /callback?state=s HTTP/1.1\r\n\r\n").unwrap_err(), Refused::Unreadable);
+        assert_eq!(parse(b"GET /callback?state=s HTTP/1.1\r\n\r\n\xff").unwrap_err(), Refused::Unreadable);
+        assert_eq!(parse(b"").unwrap_err(), Refused::Unreadable);
     }
 
     #[tokio::test]
