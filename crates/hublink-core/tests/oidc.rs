@@ -70,6 +70,17 @@ async fn an_http_endpoint_off_this_computer_is_refused() {
 }
 
 #[tokio::test]
+async fn the_redirect_path_follows_rfc_9207_announcement() {
+    let local = LocalIdp::start().await;
+    assert_eq!(discover(&local).await.unwrap().redirect_path(), "/callback");
+    local.patch_discovery("authorization_response_iss_parameter_supported", json!("yes"));
+    let idp = discover(&local).await.unwrap();
+    assert!(!idp.announces_iss(), "only JSON true announces it");
+    assert_eq!(idp.redirect_path(), hublink_core::oidc::redirect_path(local.issuer(), false));
+    assert_ne!(idp.redirect_path(), "/callback");
+}
+
+#[tokio::test]
 async fn an_oversized_token_answer_is_refused_with_a_clear_error() {
     let local = LocalIdp::start().await;
     let idp = discover(&local).await.unwrap();

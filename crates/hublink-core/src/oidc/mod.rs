@@ -115,6 +115,20 @@ pub struct Metadata {
     pub device_authorization_endpoint: Option<Url>,
     #[serde(default)]
     pub revocation_endpoint: Option<Url>,
+    /// RFC 9207: `true` when every authorization answer names its issuer in `iss`. Read
+    /// leniently (anything but JSON `true` is "no").
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: Option<Value>,
+    /// RFC 8414: the PKCE methods offered; absent on some providers that support S256 (Entra ID).
+    #[serde(default)]
+    pub code_challenge_methods_supported: Option<Value>,
+}
+
+impl Metadata {
+    /// The provider names itself (`iss`) in every authorization answer (RFC 9207).
+    pub fn announces_iss(&self) -> bool {
+        matches!(self.authorization_response_iss_parameter_supported, Some(Value::Bool(true)))
+    }
 }
 
 /// A discovered identity provider with a client for one hub.
@@ -163,6 +177,22 @@ pub struct DeviceAuthorization {
     pub verification_uri_complete: Option<String>,
     pub expires_in: Duration,
     interval: Duration,
+}
+
+/// The loopback path where the answers of `issuer`'s sign-ins arrive (RFC 9700 §4.4.2: a
+/// distinct redirect URI per identity provider, so a code one provider sends can never be taken
+/// for another's). A provider that announces RFC 9207 names itself in every answer, and Hublink
+/// checks that name: it keeps the plain `/callback` administrators already registered. Any
+/// other gets `/callback/<id>`, where `<id>` is the first 24 hex digits of SHA-256 over the
+/// issuer as a URL (lower-case host, `/` after a bare origin): `hublink doctor` prints it.
+pub fn redirect_path(issuer: &str, announces_iss: bool) -> String {
+    if announces_iss {
+        return "/callback".to_owned();
+    }
+    let normalized = Url::parse(issuer).map_or_else(|_| issuer.to_owned(), |u| u.to_string());
+    let digest = sha2::Sha256::digest(normalized.as_bytes());
+    let id: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("/callback/{id}")
 }
 
 /// True when two issuer identifiers name the same issuer: byte-equal, or equal as URLs (so the
@@ -224,6 +254,17 @@ impl Idp {
     /// The issuer exactly as the provider publishes it (what `iss` is compared with).
     pub fn published_issuer(&self) -> &str {
         &self.metadata.issuer
+    }
+
+    /// The provider announces `iss` in every authorization answer (RFC 9207): an answer
+    /// without it is refused.
+    pub fn announces_iss(&self) -> bool {
+        self.metadata.announces_iss()
+    }
+
+    /// The loopback path this provider's answers come back to ([`redirect_path`]).
+    pub fn redirect_path(&self) -> String {
+        redirect_path(&self.metadata.issuer, self.announces_iss())
     }
 
     pub fn has_device_flow(&self) -> bool {
@@ -585,6 +626,25 @@ mod tests {
         assert!(!same_issuer("https://login.example.com/realms/a", "https://login.example.com/realms/a/"));
         assert!(!same_issuer("https://login.example.com", "https://login.example.org"));
         assert!(!same_issuer("https://login.example.com/a", "https://login.example.com/b"));
+    }
+
+    #[test]
+    fn each_issuer_without_rfc_9207_gets_its_own_callback_path() {
+        assert_eq!(redirect_path("https://login.example.com/realms/a", true), "/callback");
+        let a = redirect_path("https://login.example.com/realms/a", false);
+        assert_eq!(a.len(), "/callback/".len() + 24, "{a}");
+        assert!(
+            a.starts_with("/callback/") && a[10..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        // One issuer, however it is spelt (see same_issuer); another tenant on the same host differs.
+        assert_eq!(
+            redirect_path("https://Login.Example.com", false),
+            redirect_path("https://login.example.com/", false)
+        );
+        assert_ne!(a, redirect_path("https://login.example.com/realms/b", false));
+        assert_ne!(a, redirect_path("https://login.example.com/realms/a/", false));
+        // The value administrators compute with `printf %s https://login.example.com/ | sha256sum`.
+        assert_eq!(redirect_path("https://login.example.com", false), "/callback/4147408d1a2428b11cb91992");
     }
 
     #[test]
