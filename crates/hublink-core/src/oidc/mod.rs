@@ -211,6 +211,11 @@ impl Idp {
         let url = Url::parse(&format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/')))
             .map_err(|e| discovery_error(format!("the issuer is not an address ({e})")))?;
         let answer = get_json(&http, &url, "the identity provider's discovery document").await?;
+        if let Some(to) = answer.redirected_to() {
+            return Err(discovery_error(format!(
+                "its discovery document redirects to {to}, and Hublink follows no redirects from an identity provider; the link or hubs.ini must name the issuer exactly as the identity provider publishes it"
+            )));
+        }
         if answer.status.is_server_error() {
             // The provider is there but failing: like being offline, it may pass.
             return Err(Error::Network {
@@ -235,6 +240,7 @@ impl Idp {
             )));
         }
         check_endpoints(&issuer, &metadata)?;
+        check_pkce(&issuer, &metadata)?;
         Ok(Idp {
             http,
             userinfo_endpoint: metadata.userinfo_endpoint.clone(),
@@ -514,18 +520,52 @@ fn check_endpoints(issuer: &str, m: &Metadata) -> Result<()> {
     Ok(())
 }
 
-/// An answer read whole but bounded: status, the server's `Date`, the body.
+/// PKCE is never weaker than S256 (RFC 9700 §2.1.1): a provider that lists its methods
+/// without S256 is refused before the browser opens. One that lists none may still support it
+/// (Entra ID publishes no list), and Hublink sends S256 to it all the same.
+fn check_pkce(issuer: &str, m: &Metadata) -> Result<()> {
+    let Some(Value::Array(methods)) = &m.code_challenge_methods_supported else { return Ok(()) };
+    if methods.iter().any(|v| v.as_str() == Some("S256")) {
+        return Ok(());
+    }
+    let offered: Vec<String> = methods.iter().filter_map(Value::as_str).map(http::shorten).collect();
+    Err(Error::Discovery {
+        issuer: issuer.to_owned(),
+        detail: format!(
+            "it offers PKCE only as {}, and Hublink uses S256 and nothing weaker; the identity provider must offer S256 (code_challenge_methods_supported)",
+            if offered.is_empty() { "nothing".to_owned() } else { offered.join(", ") }
+        ),
+    })
+}
+
+/// An answer read whole but bounded: status, the server's `Date`, where a redirect pointed,
+/// the body.
 struct Answer {
     status: StatusCode,
     date: Option<OffsetDateTime>,
+    location: Option<String>,
     body: Vec<u8>,
     what: String,
 }
 
 impl Answer {
+    /// A 2xx answer's JSON; any other answer is refused ([`Self::refusal`]).
     fn json(&self) -> Result<Value> {
+        if !self.status.is_success() {
+            return Err(self.refusal());
+        }
         serde_json::from_slice(&self.body)
             .map_err(|e| Error::Protocol(format!("{} is not valid JSON ({})", self.what, e.classify_name())))
+    }
+
+    /// For a 3xx: the origin it redirected to (the address itself may carry anything).
+    fn redirected_to(&self) -> Option<String> {
+        self.status.is_redirection().then(|| {
+            self.location
+                .as_deref()
+                .and_then(|l| Url::parse(l).ok())
+                .map_or_else(|| "another address".to_owned(), |u| u.origin().ascii_serialization())
+        })
     }
 
     /// A 2xx answer as `T`; an error answer as [`Error::IdpRefused`] (or a network error for
@@ -539,6 +579,12 @@ impl Answer {
     }
 
     fn refusal(&self) -> Error {
+        if let Some(to) = self.redirected_to() {
+            return Error::Protocol(format!(
+                "{} redirects to {to}, and Hublink follows no redirects from an identity provider (its discovery document must name the final addresses)",
+                self.what
+            ));
+        }
         match serde_json::from_slice::<ErrorAnswer>(&self.body) {
             Ok(e) => Error::IdpRefused {
                 error: http::shorten(&e.error),
@@ -580,8 +626,9 @@ async fn send(request: reqwest::RequestBuilder, url: &Url, what: &str) -> Result
     let response = request.send().await.map_err(|e| http::classify(e, what, Some(url)))?;
     let status = response.status();
     let date = response.headers().get("date").and_then(|d| d.to_str().ok()).and_then(crate::doctor::parse_http_date);
+    let location = response.headers().get("location").and_then(|l| l.to_str().ok()).map(http::shorten);
     let body = http::read_bounded(response, MAX_ANSWER_BYTES, what, url).await?;
-    Ok(Answer { status, date, body, what: what.to_owned() })
+    Ok(Answer { status, date, location, body, what: what.to_owned() })
 }
 
 /// Does the hub accept this bearer token? GET `url` with it. 2xx accepts;
