@@ -74,7 +74,7 @@ impl RestoreOne {
     async fn ask_hub(&self, hub: &Hub, idp: &Idp, mut session: StoredSession, judge: Judge) -> SessionState {
         let mut refreshed = false;
         loop {
-            match crate::hub_check::accepts(idp, &hub.settings, &session.access_token).await {
+            match crate::hub_check::accepts(idp, hub, &self.parts.policy, &session.access_token).await {
                 Ok(()) => return SessionState::SignedIn { user: session.user, expires_at: session.expires_at },
                 Err(Error::ServerRefused { status: 401, .. }) if !refreshed && session.refresh_token.is_some() => {
                     refreshed = true;

@@ -42,7 +42,7 @@ impl SignIn {
             browser: &*self.parts.browser,
             options,
             progress,
-            acceptor: Acceptor { hub, idp: &idp, keeper: &self.keeper },
+            acceptor: Acceptor { hub, idp: &idp, policy: &self.parts.policy, keeper: &self.keeper },
         };
         SignInMethod::choose(hub, &options).run(&ctx).await
     }
