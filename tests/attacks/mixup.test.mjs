@@ -7,11 +7,11 @@
 // through headless Chromium with password and TOTP.
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 
 import { startIdp } from '../idp/idp.mjs';
 import { ALICE } from '../people.mjs';
-import { startQuirkIdp } from '../quirks/idp.mjs';
+import { closedPort, startQuirkIdp } from '../quirks/idp.mjs';
 import { SIGNIN } from '../cli/harness.mjs';
 import {
   add, assertNothingStored, attack, attackUser, callbackPathFor, link, refusal, show, startMixUpAttacker,
@@ -123,3 +123,16 @@ attack('iss mix-up through oidc-provider with password and TOTP (Chromium)', asy
     await oidc.stop();
   }
 }, { timeout: 120_000 });
+
+test('doctor tells the administrator the redirect URI to register at an IdP without RFC 9207', async () => {
+  likeEntra([callbackPathFor(real.issuer)]);
+  const user = attackUser('doctor');
+  const port = await closedPort();
+  await add(user, link({ url: real.issuer, name: HUB, issuer: real.issuer, redirect_port: String(port) }));
+  const r = await user.run(['doctor', HUB]);
+  assert.equal(r.code, 0, show(r));
+  assert.ok(r.stdout.includes(`register http://127.0.0.1:${port}${callbackPathFor(real.issuer)} for`), show(r));
+  // …and that is where the sign-in comes back: it succeeds through the Entra-like IdP.
+  const login = await user.run(['login', HUB, '--timeout', '20']);
+  assert.equal(login.code, 0, show(login));
+});
