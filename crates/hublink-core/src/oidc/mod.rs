@@ -213,7 +213,7 @@ impl Idp {
         let answer = get_json(&http, &url, "the identity provider's discovery document").await?;
         if let Some(to) = answer.redirected_to() {
             return Err(discovery_error(format!(
-                "its discovery document redirects to {to}, and Hublink follows no redirects from an identity provider; the link or hubs.ini must name the issuer exactly as the identity provider publishes it"
+                "its discovery document answered with a redirect to {to}, and Hublink follows no redirects from an identity provider; the link or hubs.ini must name the issuer exactly as the identity provider publishes it"
             )));
         }
         if answer.status.is_server_error() {
@@ -581,7 +581,7 @@ impl Answer {
     fn refusal(&self) -> Error {
         if let Some(to) = self.redirected_to() {
             return Error::Protocol(format!(
-                "{} redirects to {to}, and Hublink follows no redirects from an identity provider (its discovery document must name the final addresses)",
+                "{} answered with a redirect to {to}, and Hublink follows no redirects from an identity provider (its discovery document must name the final addresses)",
                 self.what
             ));
         }
