@@ -6,25 +6,14 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, beforeEach } from 'node:test';
 
-import { startQuirkIdp } from '../quirks/idp.mjs';
 import {
   add, assertNothingStored, attack, attackUser, callbackFrom, connectable, deliver, link, refusal, show,
-  sleep, startLogin,
+  quirkIdpForThisFile, sleep, startLogin,
 } from './harness.mjs';
 
 const HUB = 'Callback Hub';
-let idp;
-before(async () => {
-  idp = await startQuirkIdp();
-});
-after(async () => {
-  await idp?.stop();
-});
-beforeEach(() => {
-  idp.resetQuirks();
-});
+const idp = quirkIdpForThisFile();
 
 async function userWithHub(name) {
   const user = attackUser(name);

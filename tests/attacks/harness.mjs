@@ -14,9 +14,10 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 
 import { RECORD_URL, newUser, show, sleep } from '../cli/harness.mjs';
+import { closeServer, listen, startQuirkIdp } from '../quirks/idp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const FOLLOW = path.resolve(here, '../quirks/follow.mjs');
@@ -63,6 +64,25 @@ function installWriter() {
     fs.writeFileSync(path.join(OUT, 'attacks.json'), `${JSON.stringify(tally, null, 2)}\n`);
     process.stdout.write(`ATTACKS ${JSON.stringify({ file, tried: cases.length, refused: cases.filter((c) => c.refused).length })}\n`);
   });
+}
+
+// ---- the real IdP ------------------------------------------------------------------------------
+
+/**
+ * The quirks ring's IdP for one test file: started before its tests, back to standard
+ * behaviour with fresh counters before each, stopped after. Use it like the IdP itself.
+ */
+export function quirkIdpForThisFile() {
+  let idp;
+  before(async () => {
+    idp = await startQuirkIdp();
+  });
+  after(() => idp?.stop());
+  beforeEach(() => {
+    idp.resetQuirks();
+    idp.resetCounters();
+  });
+  return new Proxy({}, { get: (_, key) => idp[key] });
 }
 
 // ---- users and sign-ins -----------------------------------------------------------------------
@@ -160,20 +180,6 @@ export function callbackPathFor(issuer) {
 
 // ---- servers the attacker runs ----------------------------------------------------------------
 
-function listen(server, host) {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve(server.address().port));
-  });
-}
-
-function close(server) {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
 /**
  * A web server that records every request (method, path, whether it carried a bearer token)
  * and answers 200 `{"ok":true}`: the attacker's "hub" and token collector.
@@ -187,9 +193,9 @@ export async function startSink(host = '127.0.0.2') {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end('{"ok":true}\n');
   });
-  const port = await listen(server, host);
+  const port = await listen(server, 0, host);
   const origin = `http://${host}:${port}`;
-  return { origin, url: (p = '/') => `${origin}${p}`, requests, bearers: () => requests.filter((r) => r.bearer), stop: () => close(server) };
+  return { origin, url: (p = '/') => `${origin}${p}`, requests, bearers: () => requests.filter((r) => r.bearer), stop: () => closeServer(server) };
 }
 
 /**
@@ -244,9 +250,9 @@ export async function startMixUpAttacker({ realAuthorize, rewrite = (u) => u, an
     res.writeHead(404);
     return res.end();
   });
-  const port = await listen(server, '127.0.0.1');
+  const port = await listen(server);
   origin = `http://127.0.0.1:${port}`;
-  return { origin, issuer: origin, seen, stop: () => close(server) };
+  return { origin, issuer: origin, seen, stop: () => closeServer(server) };
 }
 
 export { show, sleep };

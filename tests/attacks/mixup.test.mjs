@@ -7,28 +7,19 @@
 // through headless Chromium with password and TOTP.
 
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 
 import { startIdp } from '../idp/idp.mjs';
 import { ALICE } from '../people.mjs';
-import { closedPort, startQuirkIdp } from '../quirks/idp.mjs';
+import { closedPort } from '../quirks/idp.mjs';
 import { SIGNIN } from '../cli/harness.mjs';
 import {
-  add, assertNothingStored, attack, attackUser, callbackPathFor, link, refusal, show, startMixUpAttacker,
+  add, assertNothingStored, attack, attackUser, callbackPathFor, link, quirkIdpForThisFile, refusal, show,
+  startMixUpAttacker,
 } from './harness.mjs';
 
 const HUB = 'Mix-up Hub';
-let real;
-before(async () => {
-  real = await startQuirkIdp();
-});
-after(async () => {
-  await real?.stop();
-});
-beforeEach(() => {
-  real.resetQuirks();
-  real.resetCounters();
-});
+const real = quirkIdpForThisFile();
 
 /** The real IdP behaves like Entra ID: no `iss`, and only the redirect paths registered. */
 function likeEntra(paths) {

@@ -11,22 +11,16 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
 import { BIN } from '../cli/harness.mjs';
-import { startQuirkIdp } from '../quirks/idp.mjs';
-import { add, attack, attackUser, link, show, startSink } from './harness.mjs';
+import { add, attack, attackUser, link, quirkIdpForThisFile, show, startSink } from './harness.mjs';
 
 const HUB = 'Lookalike Hub';
-let idp;
+const idp = quirkIdpForThisFile();
 let sink;
 before(async () => {
-  idp = await startQuirkIdp();
   sink = await startSink('127.0.0.2');
 });
-after(async () => {
-  await idp?.stop();
-  await sink?.stop();
-});
+after(() => sink?.stop());
 beforeEach(() => {
-  idp.resetQuirks();
   sink.requests.length = 0;
 });
 

@@ -6,23 +6,18 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach } from 'node:test';
 
-import { startQuirkIdp } from '../quirks/idp.mjs';
-import { add, assertNothingStored, attack, attackUser, link, refusal, show, startSink } from './harness.mjs';
+import {
+  add, assertNothingStored, attack, attackUser, link, quirkIdpForThisFile, refusal, show, startSink,
+} from './harness.mjs';
 
 const HUB = 'Token Hub';
-let idp;
+const idp = quirkIdpForThisFile();
 let sink;
 before(async () => {
-  idp = await startQuirkIdp();
   sink = await startSink();
 });
-after(async () => {
-  await idp?.stop();
-  await sink?.stop();
-});
+after(() => sink?.stop());
 beforeEach(() => {
-  idp.resetQuirks();
-  idp.resetCounters();
   sink.requests.length = 0;
 });
 

@@ -91,17 +91,19 @@ function readBody(req) {
   });
 }
 
-function listen(server, port = 0) {
+/** Listen on host:port (an ephemeral port by default); resolves with the port. */
+export function listen(server, port = 0, host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve(server.address().port);
     });
   });
 }
 
-function closeServer(server) {
+/** Stop a server now, open connections included. */
+export function closeServer(server) {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
