@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Set everything up and launch Hublink against a local demo hub: a real OpenID Connect provider
-# with a TOTP second factor on 127.0.0.1:9400 and a hub on 127.0.0.1:9401, already provided as a
-# hubs.ini button. The demo user's password and TOTP secret are printed below.
+# Set everything up and launch Hublink against two local demo hubs, already provided as hubs.ini
+# buttons: "Demo Hub" (a real OpenID Connect provider with a TOTP second factor on
+# 127.0.0.1:9400, the hub on 127.0.0.1:9401) and "Finance (SAML)" (a Qlik Sense-like hub on
+# 127.0.0.1:9403 whose session is its own cookie, behind a SAML IdP with TOTP on
+# 127.0.0.2:9402, signed in inside a Hublink window). The demo user's password and TOTP secret
+# are printed below.
 # Uses its own state folder (target/demo), so your real Hublink setup is not touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,14 +12,18 @@ scripts/setup.sh --desktop
 
 DEMO="$PWD/target/demo"
 mkdir -p "$DEMO/home" "$DEMO/hubs"
-export IDP_PORT=${IDP_PORT:-9400} HUB_PORT=${HUB_PORT:-9401}
+export IDP_PORT=${IDP_PORT:-9400} HUB_PORT=${HUB_PORT:-9401} WEB_IDP_PORT=${WEB_IDP_PORT:-9402} WEB_HUB_PORT=${WEB_HUB_PORT:-9403}
 node tests/idp/demo.mjs &
 IDP_PID=$!
-trap 'kill $IDP_PID 2>/dev/null || true' EXIT
+node tests/websignin/demo.mjs &
+WEB_PID=$!
+trap 'kill $IDP_PID $WEB_PID 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$HUB_PORT") 2>/dev/null && break
-  sleep 0.2
+for port in "$HUB_PORT" "$WEB_HUB_PORT"; do
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.2
+  done
 done
 
 cat > "$DEMO/hubs/demo.ini" <<INI
@@ -26,12 +33,19 @@ url = http://127.0.0.1:$HUB_PORT/
 issuer = http://127.0.0.1:$IDP_PORT
 mfa = required
 session_check = http://127.0.0.1:$HUB_PORT/api/session
+
+[Finance (SAML)]
+url = http://127.0.0.1:$WEB_HUB_PORT/finance/
+auth = web
+session_check = /finance/qps/user
+session_cookie = X-Qlik-Session-finance
 INI
 export HUBLINK_HOME="$DEMO/home" HUBLINK_HUBS_DIR="$DEMO/hubs"
 
 launch() {
   if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
-    echo "Starting the Hublink window. Click \"Demo Hub\" and sign in as alice (password and TOTP above)."
+    echo "Starting the Hublink window. Click \"Demo Hub\" (your browser) or \"Finance (SAML)\" (a Hublink window)"
+    echo "and sign in as alice (password and TOTP above)."
     target/debug/hublink-desktop
   else
     echo

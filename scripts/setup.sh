@@ -15,7 +15,8 @@ APT_PACKAGES=(build-essential pkg-config libssl-dev libdbus-1-dev dbus gnome-key
   libsecret-tools chromium openssl ca-certificates)
 if ((DESKTOP)); then
   APT_PACKAGES+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev xvfb
-    webkit2gtk-driver xdg-utils desktop-file-utils libglib2.0-bin imagemagick xdotool)
+    webkit2gtk-driver xdg-utils desktop-file-utils libglib2.0-bin imagemagick xdotool
+    openbox)  # a window manager under Xvfb: the tests read (and screenshot) window titles
 fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -3,16 +3,20 @@
 #   0. the fast gate: rustfmt, clippy -D warnings, the core free of Tauri
 #   1. unit tests of the core, the CLI and the desktop shell (cargo test)
 #   2. the welcome page's view logic and types (Vitest, tsc)
-#   3. the test identity provider's own self-test
+#   3. the test identity providers' own self-tests (OpenID Connect; SAML IdP + Qlik-like hubs)
 #   4. the CLI against a real OpenID Connect provider with TOTP, real headless Chromium as the
 #      browser and the real Secret Service
 #   5. the IdP quirks ring: the CLI against an identity provider that behaves like the real
 #      ones (string claims, extra audiences, skewed clocks, …), keyrings that are locked or
 #      have no default keyring, proxies, odd files
-#   6. the real desktop app under Xvfb, driven by tauri-driver + WebKitWebDriver
+#   6. the real desktop app under Xvfb, driven by tauri-driver + WebKitWebDriver (also the web
+#      sign-in: a SAML hub with TOTP, signed in inside Hublink's own window)
+#   6b. the welcome page's accessibility: axe-core (WCAG 2.1 AA) in light and dark, every state,
+#      and the keyboard in dialogs
 #   7. the administrator's guide: every deployment snippet checked mechanically
 #   8. the Linux packages: .deb and .rpm built (release), the .deb installed, used through
 #      plain xdg-open and removed; the Windows/macOS packaging configuration checked
+#   9. fuzzing smoke: every cargo-fuzz target builds and runs 10 s (the long runs: scripts/fuzz.sh)
 # Screenshots of the app land in target/screenshots.
 #
 # scripts/test.sh --fast   the gate and the unit ring of the core and the CLI only (your loop)
@@ -51,8 +55,8 @@ cargo test --workspace --locked
 echo "== 2. welcome page (vitest, tsc)"
 (cd ui && npm test --silent && npm run check --silent)
 
-echo "== 3. test identity provider self-test"
-(cd tests && node --test --test-timeout=180000 --test-reporter=spec idp/selftest.mjs)
+echo "== 3. test identity providers' self-tests"
+(cd tests && node --test --test-timeout=180000 --test-reporter=spec idp/selftest.mjs websignin/selftest.mjs)
 
 export HUBLINK_BIN="$PWD/target/debug/hublink"
 export HUBLINK_DESKTOP_BIN="$PWD/target/debug/hublink-desktop"
@@ -69,8 +73,14 @@ tests/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec tests/desktop/*.test.mjs
 echo "screenshots: $(ls target/screenshots/*.png 2>/dev/null | tr '\n' ' ')"
 
+echo "== 6b. welcome page accessibility: axe-core (WCAG 2.1 AA) light and dark, keyboard in dialogs"
+tests/a11y/run.sh
+
 echo "== 7. the administrator's guide: deployment snippets"
 scripts/check-admin-snippets.sh
 
 echo "== 8. packages: build, install, use, remove (scripts/package-test.sh)"
 scripts/package-test.sh
+
+echo "== 9. fuzzing smoke: every target builds and runs briefly (long runs: scripts/fuzz.sh 600)"
+FUZZ_JOBS=2 scripts/fuzz.sh 10

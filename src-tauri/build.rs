@@ -16,6 +16,9 @@ fn main() {
         "open_in_browser",
         "open_hub",
         "forget_web_data",
+        "get_preferences",
+        "set_preferences",
+        "set_hub_browser",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -10,7 +10,7 @@ use tauri::{AppHandle, Emitter, Manager, State};
 use crate::error::{Result, UiError};
 use crate::links::PendingLinks;
 use crate::views::{
-    AddView, HubStateView, HubView, HubsView, IniProblemView, ProgressView, ProposalView, SignedInView,
+    AddView, HubStateView, HubView, HubsView, IniProblemView, PreferencesView, ProgressView, ProposalView, SignedInView,
 };
 
 pub struct AppState {
@@ -56,8 +56,13 @@ fn internal(what: &str) -> UiError {
 #[tauri::command]
 pub async fn list_hubs(state: State<'_, AppState>) -> Result<HubsView> {
     let catalog = state.hublink()?.catalog()?;
+    let (preferences, _) = state.hublink()?.preferences();
+    let view = |h: &Hub| HubView {
+        browser: preferences.browsers.get(&h.id).cloned(),
+        ..HubView::new(h, catalog.sessions.get(&h.id))
+    };
     Ok(HubsView {
-        hubs: catalog.hubs.iter().map(|h| HubView::new(h, catalog.sessions.get(&h.id))).collect(),
+        hubs: catalog.hubs.iter().map(view).collect(),
         problems: catalog.ini_problems.iter().map(IniProblemView::from).collect(),
         warnings: catalog.warnings.clone(),
         storage_warning: state.hublink()?.storage_warning(),
@@ -69,7 +74,9 @@ pub async fn list_hubs(state: State<'_, AppState>) -> Result<HubsView> {
 #[tauri::command]
 pub async fn check_hub(state: State<'_, AppState>, hub_id: String) -> Result<HubStateView> {
     let hub = state.hub(&self::hub_id(&hub_id)?)?;
-    Ok(state.hublink()?.restore_one(&hub).await.into())
+    let hublink = state.hublink()?;
+    let checked = hublink.restore_one(&hub).await;
+    Ok(HubStateView::new(checked, &hublink.preferences().0, hublink.now()))
 }
 
 #[tauri::command]
@@ -116,6 +123,7 @@ pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, d
     let hub = state.hub(&hub_id)?;
     let hublink = state.hublink()?.clone();
     let id = hub_id.clone();
+    let tray_app = app.clone();
     let task = tokio::spawn(async move {
         let progress = move |p| {
             let _ = app.emit("login-progress", ProgressView::new(&id, p));
@@ -137,7 +145,11 @@ pub async fn login(app: AppHandle, state: State<'_, AppState>, hub_id: String, d
         }
     }
     match result {
-        Ok(signed_in) => Ok(signed_in?.into()),
+        Ok(signed_in) => {
+            let view = SignedInView::new(signed_in?, &state.hublink()?.preferences().0);
+            crate::tray::refresh(&tray_app);
+            Ok(view)
+        }
         Err(e) if e.is_cancelled() => Err(Error::Cancelled.into()),
         Err(e) => Err(Error::TaskFailed { what: "the sign-in", detail: e.to_string() }.into()),
     }
@@ -222,6 +234,58 @@ pub async fn open_hub(app: AppHandle, state: State<'_, AppState>, hub_id: String
 pub async fn forget_web_data(state: State<'_, AppState>, hub_id: String) -> Result<usize> {
     let hub = state.hub(&self::hub_id(&hub_id)?)?;
     Ok(state.hublink()?.forget_web_data(&hub).await?)
+}
+
+/// The user's preferences, as the settings dialog shows them.
+#[tauri::command]
+pub async fn get_preferences(app: AppHandle, state: State<'_, AppState>) -> Result<PreferencesView> {
+    use tauri_plugin_autostart::ManagerExt;
+    let (p, _) = state.hublink()?.preferences();
+    Ok(PreferencesView {
+        start_at_login: app.autolaunch().is_enabled().unwrap_or(p.start_at_login),
+        keep_running: p.keep_running.unwrap_or_else(|| crate::tray::keep_running(&app)),
+        renew_warning_days: p.renew_warning_days,
+    })
+}
+
+/// Save the settings dialog; "start at login" writes or removes the OS's autostart entry.
+#[tauri::command]
+pub async fn set_preferences(app: AppHandle, state: State<'_, AppState>, preferences: PreferencesView) -> Result<()> {
+    use tauri_plugin_autostart::ManagerExt;
+    let hublink = state.hublink()?;
+    let (mut p, _) = hublink.preferences();
+    let autostart = app.autolaunch();
+    let done = if preferences.start_at_login { autostart.enable() } else { autostart.disable() };
+    if let Err(e) = done {
+        return Err(Error::Internal(format!("start at login could not be changed: {e}")).into());
+    }
+    p.start_at_login = preferences.start_at_login;
+    p.keep_running = Some(preferences.keep_running);
+    p.renew_warning_days = preferences.renew_warning_days.min(hublink_core::preferences::MAX_RENEW_WARNING_DAYS);
+    hublink.set_preferences(&p)?;
+    let _ = app.emit("hubs-changed", ());
+    Ok(())
+}
+
+/// The browser command for one hub's sign-in, chosen in the window (`None`: hubs.ini's `browser`,
+/// else the usual one). Checked like hubs.ini's `browser`.
+#[tauri::command]
+pub async fn set_hub_browser(state: State<'_, AppState>, hub_id: String, browser: Option<String>) -> Result<()> {
+    let hub_id = self::hub_id(&hub_id)?;
+    state.hub(&hub_id)?;
+    let hublink = state.hublink()?;
+    let (mut p, _) = hublink.preferences();
+    match browser.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        Some(command) => {
+            let checked = hublink_core::settings::validate_browser(command).map_err(Error::from)?;
+            p.browsers.insert(hub_id, checked);
+        }
+        None => {
+            p.browsers.remove(&hub_id);
+        }
+    }
+    hublink.set_preferences(&p)?;
+    Ok(())
 }
 
 /// Open an http(s) address (the device-code page) in the same browser sign-in uses.

@@ -1,11 +1,13 @@
 //! Hublink's desktop shell: wiring only. The `hublink` scheme (deep-link + single-instance),
 //! the hubs.ini watcher and the commands; everything else is hublink-core.
 
+mod background;
 mod commands;
 mod error;
 mod links;
 #[cfg(target_os = "linux")]
 mod scheme;
+mod tray;
 mod views;
 mod watch;
 mod web_windows;
@@ -32,31 +34,16 @@ pub fn run() {
             bring_to_front(app);
         }))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
+        // Start at login, in the tray (`--hidden`); off until the user turns it on.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![HIDDEN_FLAG]),
+        ))
         .plugin(log_plugin(std::env::var("HUBLINK_LOG").unwrap_or_default()))
         .manage(AppState::new(hublink))
-        .setup(|app| {
-            if let Ok(hublink) = app.state::<AppState>().hublink() {
-                hublink.set_web_windows(std::sync::Arc::new(web_windows::TauriWebWindows::new(app.handle().clone())));
-            }
-            register_scheme(app.handle());
-            // The link this instance was started with (Linux/Windows pass it as an argument).
-            receive_links(app.handle(), std::env::args().skip(1));
-            #[cfg(target_os = "macos")]
-            {
-                use tauri_plugin_deep_link::DeepLinkExt;
-                let handle = app.handle().clone();
-                app.deep_link().on_open_url(move |event| {
-                    receive_links(&handle, event.urls().iter().map(|u| u.to_string()));
-                });
-            }
-            let handle = app.handle().clone();
-            if let Ok(hublink) = app.state::<AppState>().hublink() {
-                watch::watch(hublink.ini_dirs().to_vec(), move || {
-                    let _ = handle.emit("hubs-changed", ());
-                });
-            }
-            Ok(())
-        })
+        .manage(background::Background::default())
+        .setup(setup)
         .invoke_handler(tauri::generate_handler![
             commands::list_hubs,
             commands::check_hub,
@@ -72,11 +59,60 @@ pub fn run() {
             commands::open_in_browser,
             commands::open_hub,
             commands::forget_web_data,
+            commands::get_preferences,
+            commands::set_preferences,
+            commands::set_hub_browser,
         ])
+        .on_window_event(on_window_event)
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("hublink-desktop: the window could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Wiring that needs the running app: web windows, the scheme, the tray, the background, the
+/// start-up link and the hubs.ini watcher.
+fn setup(app: &mut tauri::App) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    if let Ok(hublink) = app.state::<AppState>().hublink() {
+        hublink.set_web_windows(std::sync::Arc::new(web_windows::TauriWebWindows::new(app.handle().clone())));
+    }
+    register_scheme(app.handle());
+    tray::create(app.handle());
+    background::start(app.handle().clone());
+    if std::env::args().any(|a| a == HIDDEN_FLAG)
+        && let Some(window) = app.get_webview_window("main")
+    {
+        let _ = window.hide();
+    }
+    // The link this instance was started with (Linux/Windows pass it as an argument).
+    receive_links(app.handle(), std::env::args().skip(1));
+    #[cfg(target_os = "macos")]
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        let handle = app.handle().clone();
+        app.deep_link().on_open_url(move |event| {
+            receive_links(&handle, event.urls().iter().map(|u| u.to_string()));
+        });
+    }
+    let handle = app.handle().clone();
+    if let Ok(hublink) = app.state::<AppState>().hublink() {
+        watch::watch(hublink.ini_dirs().to_vec(), move || {
+            let _ = handle.emit("hubs-changed", ());
+            tray::refresh(&handle);
+        });
+    }
+    Ok(())
+}
+
+/// Closing the main window keeps Hublink in the tray when it should (tray.rs).
+fn on_window_event(window: &tauri::Window, event: &tauri::WindowEvent) {
+    if let tauri::WindowEvent::CloseRequested { api, .. } = event
+        && window.label() == "main"
+        && tray::keep_running(window.app_handle())
+    {
+        api.prevent_close();
+        let _ = window.hide();
     }
 }
 
@@ -114,7 +150,10 @@ fn receive_links<S: AsRef<str>>(app: &AppHandle, args: impl IntoIterator<Item = 
     }
 }
 
-fn bring_to_front(app: &AppHandle) {
+/// The argument autostart passes: start in the tray, without the window.
+const HIDDEN_FLAG: &str = "--hidden";
+
+pub(crate) fn bring_to_front(app: &AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();

@@ -2,6 +2,7 @@
 //! token). Field names and shapes are the contract of `ui/src/types.ts`.
 
 use hublink_core::catalog::{IniProblem, SessionRecord};
+use hublink_core::preferences::Preferences;
 use hublink_core::session::rfc3339;
 use hublink_core::settings::Flow;
 use hublink_core::{AddOutcome, Hub, HubId, Progress, Proposal, ProposalOrigin, SessionState, SignedIn, Source};
@@ -14,6 +15,7 @@ pub struct LastKnown {
     pub user: Option<String>,
     pub signed_in_at: Option<String>,
     pub expires_at: Option<String>,
+    pub session_ends_at: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -31,6 +33,8 @@ pub struct HubView {
     pub flow: &'static str,
     /// `oidc`, or `web`: the hub's own sign-in in a Hublink window, its session a cookie.
     pub auth: &'static str,
+    /// The browser command the user chose for this hub in the window (preferences.json).
+    pub browser: Option<String>,
     pub international_host: bool,
     pub last: Option<LastKnown>,
 }
@@ -54,11 +58,13 @@ impl HubView {
             mfa_required: s.mfa_required,
             flow: flow(s.flow),
             auth: s.auth.as_str(),
+            browser: None,
             international_host: s.host_is_international(),
             last: last.map(|r| LastKnown {
                 user: r.user.clone(),
                 signed_in_at: r.signed_in_at.map(rfc3339),
                 expires_at: r.expires_at.map(rfc3339),
+                session_ends_at: r.session_ends_at.map(rfc3339),
             }),
         }
     }
@@ -127,18 +133,53 @@ impl From<&hublink_core::policy::Policy> for PolicyView {
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HubStateView {
-    SignedIn { user: String, expires_at: Option<String> },
-    SignInRequired { reason: String, user: Option<String> },
-    Offline { user: Option<String>, last_signed_in: Option<String>, error: UiError },
-    Error { error: UiError },
+    /// `expires_at`: the access token's (or cookie's), renewed silently. `session_ends_at`: when
+    /// a new interactive sign-in is needed; `renew_due`: that is inside the user's warning
+    /// window ("Renew by …").
+    SignedIn {
+        user: String,
+        expires_at: Option<String>,
+        session_ends_at: Option<String>,
+        renew_due: bool,
+    },
+    SignInRequired {
+        reason: String,
+        user: Option<String>,
+    },
+    Offline {
+        user: Option<String>,
+        last_signed_in: Option<String>,
+        error: UiError,
+    },
+    Error {
+        error: UiError,
+    },
+}
+
+impl HubStateView {
+    /// `renew_due` judged by the user's warning window at `now`.
+    pub fn new(s: SessionState, preferences: &Preferences, now: time::OffsetDateTime) -> HubStateView {
+        match s {
+            SessionState::SignedIn { user, expires_at, session_ends_at } => HubStateView::SignedIn {
+                user,
+                expires_at: expires_at.map(rfc3339),
+                session_ends_at: session_ends_at.map(rfc3339),
+                renew_due: preferences.renew_due(session_ends_at, now),
+            },
+            other => other.into(),
+        }
+    }
 }
 
 impl From<SessionState> for HubStateView {
     fn from(s: SessionState) -> Self {
         match s {
-            SessionState::SignedIn { user, expires_at } => {
-                HubStateView::SignedIn { user, expires_at: expires_at.map(rfc3339) }
-            }
+            SessionState::SignedIn { user, expires_at, session_ends_at } => HubStateView::SignedIn {
+                user,
+                expires_at: expires_at.map(rfc3339),
+                session_ends_at: session_ends_at.map(rfc3339),
+                renew_due: false,
+            },
             SessionState::SignInRequired { reason, user } => HubStateView::SignInRequired { reason, user },
             SessionState::Offline { user, last_signed_in, error } => {
                 HubStateView::Offline { user, last_signed_in: last_signed_in.map(rfc3339), error: error.into() }
@@ -250,15 +291,32 @@ impl From<AddOutcome> for AddView {
     }
 }
 
+/// The settings dialog.
+#[derive(Serialize, serde::Deserialize)]
+pub struct PreferencesView {
+    pub start_at_login: bool,
+    pub keep_running: bool,
+    pub renew_warning_days: u32,
+}
+
 #[derive(Serialize)]
 pub struct SignedInView {
     pub user: String,
     pub expires_at: Option<String>,
+    pub session_ends_at: Option<String>,
+    /// The new session already ends inside the user's warning window (`max_session_days` shorter
+    /// than the window).
+    pub renew_due: bool,
 }
 
-impl From<SignedIn> for SignedInView {
-    fn from(s: SignedIn) -> Self {
-        SignedInView { user: s.user, expires_at: s.expires_at.map(rfc3339) }
+impl SignedInView {
+    pub fn new(s: SignedIn, preferences: &Preferences) -> SignedInView {
+        SignedInView {
+            renew_due: preferences.renew_due(s.session_ends_at, s.now),
+            user: s.user,
+            expires_at: s.expires_at.map(rfc3339),
+            session_ends_at: s.session_ends_at.map(rfc3339),
+        }
     }
 }
 

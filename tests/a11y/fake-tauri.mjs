@@ -55,6 +55,10 @@ export function installFakeTauri(fx) {
     remove_hub: () => null,
     set_hidden: () => null,
     open_in_browser: () => null,
+    open_hub: () => null,
+    get_preferences: () => ({ start_at_login: false, keep_running: true, renew_warning_days: 3 }),
+    set_preferences: () => null,
+    forget_web_data: () => 0,
   };
 
   async function invoke(cmd, args = {}) {

@@ -17,6 +17,7 @@ function hub(p) {
     flow: 'browser',
     international_host: false,
     last: null,
+    auth: 'oidc',
     ...p,
   };
 }
@@ -49,6 +50,11 @@ export const HUBS = [
     source_detail: '/etc/hublink/partners.ini [Partner Portal]', issuer: 'https://id.example.net',
   }),
   hub({ id: 'h-wiki', name: 'Team Wiki', host: 'wiki.example.com' }),
+  hub({ id: 'h-pay', name: 'Workday Payroll', host: 'payroll.example.com', last: { user: 'alice', signed_in_at: iso(-29 * 24 * 60 * MIN), expires_at: iso(5 * MIN), session_ends_at: iso(2 * 24 * 60 * MIN) } }),
+  hub({
+    id: 'h-qlik', name: 'Qlik Finance', host: 'qlik.example.com', url: 'https://qlik.example.com/finance/', auth: 'web',
+    issuer: 'https://qlik.example.com/finance/', last: { user: 'CORP\\alice', signed_in_at: iso(-3 * 60 * MIN), expires_at: null },
+  }),
   hub({ id: 'h-build', name: 'Build Farm', host: 'ci.example.com', source: 'hubs.ini', source_detail: '/etc/hublink/corp.ini [Build Farm]' }),
   hub({ id: 'h-legacy', name: 'Legacy Reports', host: 'reports-old.example.com', source: 'hubs.ini', hidden: true }),
   hub({ id: 'h-archive', name: 'Archive', host: 'archive.example.com', hidden: true }),
@@ -66,6 +72,8 @@ export const STATES = {
     error: err('server_authentication_failed', 'Server authentication failed', 'The hub refused the session: 403 user alice is not a member of group "partners"', 'Ask your administrator to give you access to Partner Portal.'),
   },
   'h-wiki': { kind: 'sign_in_required', user: null, reason: 'You have not signed in to this hub yet.' },
+  'h-qlik': { kind: 'signed_in', user: 'CORP\\alice', expires_at: null, session_ends_at: iso(20 * 24 * 60 * MIN), renew_due: false },
+  'h-pay': { kind: 'signed_in', user: 'alice', expires_at: iso(5 * MIN), session_ends_at: iso(2 * 24 * 60 * MIN), renew_due: true },
   'h-build': 'pending', // its check never answers: "Checking…"
 };
 
@@ -77,7 +85,7 @@ const PROBLEMS = [
 function proposal(id, p) {
   return {
     proposal_id: id, hub_id: `h-${p.host}`, name: p.host, url: `https://${p.host}/`, issuer: 'https://login.example.com/realms/corp',
-    client_id: 'hublink', mfa_required: false, flow: 'browser', international_host: false, origin: 'link', origin_detail: '',
+    client_id: 'hublink', mfa_required: false, flow: 'browser', international_host: false, auth: 'oidc', session_check: null, origin: 'link', origin_detail: '',
     ignored: [], already_present: false, received_from: 'link', issued_by_organization: false, signature_problem: null, ...p,
   };
 }
@@ -90,9 +98,14 @@ export const LINKS = {
   present: 'https://finance.example.com',
   device: 'https://sso.example.org',
   refused: 'hublink://add?url=https://payroll.example.com/&name=Payroll',
+  web: 'hublink://add?url=https://qlik.example.com/sales/&name=Qlik%20Sales&auth=web&session_check=/sales/qps/user',
 };
 
 export const PROPOSALS = {
+  [LINKS.web]: proposal(6, {
+    name: 'Qlik Sales', host: 'qlik.example.com', url: 'https://qlik.example.com/sales/', issuer: 'https://qlik.example.com/sales/',
+    auth: 'web', session_check: 'https://qlik.example.com/sales/qps/user',
+  }),
   [LINKS.signed]: proposal(1, { name: 'Payroll', host: 'payroll.example.com', mfa_required: true, issued_by_organization: true }),
   [LINKS.tampered]: proposal(2, {
     name: 'Payroll (new)', host: 'payroll.example.com',

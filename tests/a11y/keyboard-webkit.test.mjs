@@ -128,9 +128,12 @@ describe('keyboard in the dialogs, WebKitGTK', { skip }, () => {
   test('Details, and "Remove …?" from the card menu', async () => {
     await load('default');
     await s.waitFor('checks', () => s.execute('return document.querySelector(\'[data-hub-name="Finance Hub"]\').dataset.state === "signed_in"'));
-    await activate('[data-hub-name="Finance Hub"] .hub-signin');
+    await activate('[data-hub-name="Finance Hub"] .hub-menu');
+    await s.waitFor('menu', () => s.execute('return !document.getElementById("hub-menu").hidden'));
+    await s.execute('document.querySelector(\'#hub-menu [data-action="details"]\').focus()');
+    await press(ENTER);
     await cycle('details-dialog');
-    await escapeReturnsTo('details-dialog', '[data-hub-name="Finance Hub"] .hub-signin');
+    await escapeReturnsTo('details-dialog', '[data-hub-name="Finance Hub"] .hub-menu');
     await activate('[data-hub-name="Sales Hub"] .hub-menu');
     await s.waitFor('menu', () => s.execute('return !document.getElementById("hub-menu").hidden'));
     await s.execute('document.querySelector(\'#hub-menu [data-action="remove"]\').focus()');

@@ -79,6 +79,32 @@ export const STATES = [
     },
   },
   {
+    name: 'settings',
+    fixture: 'default',
+    go: async (page) => {
+      await page.click('#settings-open');
+      await openDialog(page, 'settings-dialog');
+    },
+  },
+  { name: 'confirm-web', fixture: 'default', go: (page) => clickLink(page, LINKS.web, 'confirm-dialog') },
+  {
+    name: 'menu-web',
+    fixture: 'default',
+    go: async (page) => {
+      await page.click('[data-hub-name="Qlik Finance"] .hub-menu');
+      await page.waitForSelector('#hub-menu [data-action="forget_web"]');
+    },
+  },
+  {
+    name: 'signin-window',
+    fixture: 'default',
+    go: async (page) => {
+      await startSignIn(page, 'Team Wiki');
+      await progress(page, { hub_id: 'h-wiki', kind: 'window_opened', url: 'https://wiki.example.com/login' });
+      await page.waitForFunction(() => document.querySelector('#signin-status')?.textContent?.includes('Hublink window'));
+    },
+  },
+  {
     name: 'signin-browser',
     fixture: 'default',
     go: async (page) => {
@@ -144,7 +170,8 @@ export const STATES = [
     name: 'details',
     fixture: 'default',
     go: async (page) => {
-      await page.click('[data-hub-name="Finance Hub"] .hub-signin');
+      await page.click('[data-hub-name="Finance Hub"] .hub-menu');
+      await page.click('#hub-menu [data-action="details"]');
       await openDialog(page, 'details-dialog');
     },
   },

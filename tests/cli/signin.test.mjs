@@ -78,6 +78,28 @@ describe('happy path: link → browser sign-in with TOTP → keyring session →
     assert.equal(introspection.sub, 'alice');
   });
 
+  test('scripts: `token --json`, `header` and `exec` hand the hub a token it accepts, and nothing else', async () => {
+    const j = await user.run(['token', 'Demo Hub', '--json']);
+    assert.equal(j.code, 0, show(j));
+    const shape = JSON.parse(j.stdout);
+    assert.deepEqual(Object.keys(shape).sort(), ['access_token', 'expires_at', 'token_type']);
+    assert.equal(shape.token_type, 'Bearer');
+    assert.ok(Date.parse(shape.expires_at) > Date.now(), shape.expires_at);
+    const h = await user.run(['header', 'Demo Hub']);
+    assert.equal(h.code, 0, show(h));
+    assert.equal(h.stdout, `Authorization: Bearer ${shape.access_token}\n`);
+    const hub = await fetch(idp.sessionCheckUrl, { headers: { Authorization: h.stdout.trim().replace(/^Authorization: /, '') } });
+    assert.equal(hub.status, 200, 'the hub accepts the header');
+    // exec: the child sees the credentials in its environment and its exit status is ours.
+    const e = await user.run(['exec', 'Demo Hub', '--', 'sh', '-c', 'test "$HUBLINK_AUTH_HEADER" = "Authorization: Bearer $HUBLINK_ACCESS_TOKEN" && test -n "$HUBLINK_ACCESS_TOKEN" && echo "$HUBLINK_HUB"; exit 42']);
+    assert.equal(e.code, 42, show(e));
+    assert.equal(e.stdout, 'Demo Hub\n');
+    assert.ok(!e.stderr.includes(shape.access_token) && !h.stderr.includes(shape.access_token), 'no token on stderr');
+    const missing = await user.run(['exec', 'Demo Hub', '--', '/nonexistent/program']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /nonexistent/);
+  });
+
   test('a new process restores the session without opening a browser', async () => {
     const marker = path.join(user.root, 'browser-opened');
     const s = await statusJson(user, { HUBLINK_BROWSER: RECORD_URL, HUBLINK_TEST_URL_FILE: marker });
@@ -289,6 +311,20 @@ describe('hubs from the hub itself and from hubs.ini', () => {
     const list = JSON.parse((await user.run(['list', '--json'])).stdout);
     assert.equal(list.hubs[0].name, 'Demo Hub');
     assert.equal(list.hubs[0].issuer, idp.issuer);
+  });
+
+  test('a hub’s own `browser` (hubs.ini) opens its sign-in page, not HUBLINK_BROWSER', async () => {
+    const user = newUser('browser');
+    const hubUrls = path.join(user.root, 'hub-browser');
+    const defaultUrls = path.join(user.root, 'default-browser');
+    const script = path.join(user.root, 'hub-browser.sh');
+    fs.writeFileSync(script, `#!/bin/sh\nprintf '%s %s\\n' "$1" "$2" >> ${hubUrls}\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(user.hubsDir, 'corp.ini'),
+      `[Finance Hub]\nurl = ${idp.hubUrl}\nissuer = ${idp.issuer}\nbrowser = ${script} --profile=work\n`);
+    const r = await user.run(['login', 'Finance Hub', '--timeout', '3'], { env: { HUBLINK_BROWSER: RECORD_URL, HUBLINK_TEST_URL_FILE: defaultUrls } });
+    assert.equal(r.code, 7, show(r));
+    assert.match(fs.readFileSync(hubUrls, 'utf8'), /^--profile=work http:\/\/127\.0\.0\.1:\d+\/.*auth/);
+    assert.equal(fs.existsSync(defaultUrls), false, 'HUBLINK_BROWSER was not used for this hub');
   });
 
   test('a corrupt registry is set aside, reported, kept; hubs.ini hubs are still listed', async () => {

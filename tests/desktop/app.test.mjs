@@ -133,7 +133,7 @@ describe('signing in', () => {
     ]));
   });
 
-  test('clicking the button: the browser completes password + TOTP, the button shows "signed in as" and the expiry', async () => {
+  test('clicking the button: the browser completes password + TOTP, the button shows "signed in as" and until when', async () => {
     user.as(ALICE);
     const app = await launchApp(user);
     try {
@@ -143,7 +143,7 @@ describe('signing in', () => {
       await (await session.$('[data-hub-name="Demo Hub"] .hub-signin')).click();
       const done = await waitForState(session, 'Demo Hub', 'signed_in');
       assert.match(done.text, /Signed in as alice/i, `${done.text}\n${user.browserLog()}`);
-      assert.match(done.text, /expires/i);
+      assert.match(done.text, /until /, 'the session\'s horizon, not the access token\'s lifetime');
       assert.notEqual(before.text, done.text);
       await saveScreenshot(session, 'signed-in');
       // The success message closes by itself; then the page shows every hub's state.
@@ -161,6 +161,10 @@ describe('signing in', () => {
       const c = await waitForState(app.session, 'Demo Hub', 'signed_in', 30_000);
       assert.match(c.text, /alice/);
       assert.equal(fs.existsSync(marker), false, 'no browser opened by itself');
+      // A signed-in OpenID Connect hub's button opens the hub in the system browser.
+      await (await app.session.$('[data-hub-name="Demo Hub"] .hub-signin')).click();
+      await app.session.waitFor('the browser to open the hub', () => fs.existsSync(marker), 10_000);
+      assert.equal(fs.readFileSync(marker, 'utf8').trim(), idp.hubUrl.endsWith('/') ? idp.hubUrl : `${idp.hubUrl}/`);
     } finally {
       await app.stop();
     }

@@ -5,13 +5,14 @@
 // web context, so it is one of the session's window handles).
 
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { startQlikHub } from '../websignin/qlik-hub.mjs';
 import { startSamlIdp } from '../websignin/saml-idp.mjs';
-import { APP, CLI, card, launchApp, newDesktopUser, runWith, saveScreenshot, waitForState } from './harness.mjs';
+import { APP, CLI, SHOTS, card, launchApp, newDesktopUser, runWith, saveScreenshot, waitForState } from './harness.mjs';
 
 let idp;
 let finance;
@@ -104,7 +105,10 @@ describe('a Qlik-like hub behind SAML with TOTP, signed in inside Hublink', () =
   let main;
   const outputs = [];
 
+  let windowManager;
   before(async () => {
+    // A window manager draws the titles, which are the sign-in window's address bar.
+    windowManager = spawn('openbox', [], { stdio: 'ignore' });
     user.env.HUBLINK_DESKTOP_BIN = APP;
     user.env.HUBLINK_LOG = 'trace,tao=info,wry=info,zbus=info,tauri=info,tracing=info';
     app = await launchApp(user);
@@ -112,6 +116,7 @@ describe('a Qlik-like hub behind SAML with TOTP, signed in inside Hublink', () =
   });
   after(async () => {
     await app?.stop();
+    windowManager?.kill();
   });
 
   test('the link shows the hub\'s own sign-in in the confirmation; the card waits for a sign-in', async () => {
@@ -132,6 +137,11 @@ describe('a Qlik-like hub behind SAML with TOTP, signed in inside Hublink', () =
     assert.equal(fromIdp.invoke?.ok ?? false, false, `the IdP's page must not call Hublink: ${JSON.stringify(fromIdp)}`);
     assert.equal(fromIdp.emit?.ok ?? false, false, `the IdP's page must not emit events: ${JSON.stringify(fromIdp)}`);
     await saveScreenshot(session, 'websignin-idp-password');
+    // The address, always visible: the title names the host the window shows and the connection.
+    const titles = execFileSync('xdotool', ['search', '--name', 'Finance Hub — ', 'getwindowname', '%@'], { encoding: 'utf8' });
+    assert.match(titles, new RegExp(`Finance Hub — ${new URL(idp.url).host.replace(/\./g, '\\.')} \\(NOT ENCRYPTED\\)`));
+    fs.mkdirSync(SHOTS, { recursive: true });
+    execFileSync('import', ['-window', 'root', path.join(SHOTS, 'websignin-window-title.png')]);
     await signInAtIdp(session, 'alice', { shot: 'websignin-idp-totp' });
     await session.waitFor('the sign-in window to close', async () => !(await session.handles()).includes(signin), 30_000);
     await session.switchTo(main);

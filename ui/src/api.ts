@@ -1,7 +1,7 @@
 // One typed wrapper per Tauri command (src-tauri/src/commands.rs). Every command may reject
 // with a UiError object. Argument names are camelCase here; Tauri maps them to snake_case.
 import { invoke } from '@tauri-apps/api/core';
-import type { AddView, HubState, HubsView, ProposalView, SignedInView } from './types';
+import type { AddView, HubState, HubsView, PreferencesView, ProposalView, SignedInView } from './types';
 
 export const listHubs = (): Promise<HubsView> => invoke('list_hubs');
 
@@ -29,5 +29,11 @@ export const setHidden = (hubId: string, hidden: boolean): Promise<void> => invo
 export const openHub = (hubId: string): Promise<void> => invoke('open_hub', { hubId });
 
 export const forgetWebData = (hubId: string): Promise<number> => invoke('forget_web_data', { hubId });
+
+export const getPreferences = (): Promise<PreferencesView> => invoke('get_preferences');
+
+export const setPreferences = (preferences: PreferencesView): Promise<void> => invoke('set_preferences', { preferences });
+
+export const setHubBrowser = (hubId: string, browser: string | null): Promise<void> => invoke('set_hub_browser', { hubId, browser });
 
 export const openInBrowser = (url: string): Promise<void> => invoke('open_in_browser', { url });

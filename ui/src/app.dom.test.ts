@@ -125,6 +125,21 @@ describe('welcome page', () => {
     expect(calls.some((c) => c.cmd === 'login')).toBe(false); // no browser opens by itself
   });
 
+  it('a locked keyring is one banner with its fix, not an error on every card', async () => {
+    const storage = { kind: 'error' as const, error: { code: 'secure_storage_unavailable', message: 'secure storage is not available', cause: 'the keyring is locked', next_step: 'Unlock your keyring.' } };
+    backend(emptyView({ hubs: [hub({ id: 'a', name: 'Alpha' }), hub({ id: 'b', name: 'Beta' })] }), { a: storage, b: storage });
+    await new App().start();
+    await tick();
+    const banner = $('#machine-problem');
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toContain('The keyring is locked');
+    expect(banner.textContent).toContain('Unlock your keyring');
+    for (const id of ['a', 'b']) {
+      expect($(`[data-hub-id="${id}"] .hub-state`).textContent).not.toContain('Error');
+      expect($(`[data-hub-id="${id}"] .hub-state`).textContent).toContain('Waiting for secure storage');
+    }
+  });
+
   it('puts names from links in as text, never as markup', async () => {
     backend(emptyView({ hubs: [hub({ id: 'x', name: '<img src=x onerror=alert(1)>Evil' })] }), {});
     await new App().start();

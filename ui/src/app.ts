@@ -1,6 +1,7 @@
 // The welcome page: builds the flows, connects them to each other and to the backend's events.
 // Each flow lives in its own file (flows/*); the hub list and its states in hub-list.ts.
-import { onHubStateChanged, onHubsChanged, onLinksPending, onLoginProgress } from './events';
+import { onHubActivated, onHubState, onHubStateChanged, onHubsChanged, onLinksPending, onLoginProgress } from './events';
+import { SettingsDialog } from './flows/settings';
 import type { UiError } from './types';
 import { cardAction, displayText } from './view';
 import type { CardEls } from './render';
@@ -30,6 +31,7 @@ export class App {
   private readonly menu: CardMenu;
   private readonly details: DetailsDialog;
   private readonly actions: HubActions;
+  private readonly settings: SettingsDialog;
 
   constructor(opts: AppOptions = {}) {
     const now = opts.now ?? (() => new Date());
@@ -48,7 +50,7 @@ export class App {
     this.details = new DetailsDialog(this.hubs, this.dialogs, now, {
       signIn: (id, device) => void this.signin.signIn(id, device),
       signOut: (id) => void this.actions.signOut(id),
-    });
+    }, toast);
     this.actions = new HubActions(this.hubs, this.dialogs, toast);
     this.menu = new CardMenu(this.hubs, {
       signIn: (id, device) => void this.signin.signIn(id, device),
@@ -60,6 +62,7 @@ export class App {
       forgetWebData: (id) => void this.actions.forgetWebData(id),
     });
     this.links = new LinkQueue(this.add, this.dialogs);
+    this.settings = new SettingsDialog(this.dialogs, toast);
   }
 
   /** Wires the page and loads the hubs. Resolves once the first list has rendered. */
@@ -68,6 +71,8 @@ export class App {
     await Promise.all([
       onHubsChanged(() => void this.hubs.refresh()),
       onHubStateChanged((id) => void this.hubs.check(id)),
+      onHubState((id, state) => this.hubs.setStateById(id, state)),
+      onHubActivated((id) => this.onCardClick(id)),
       onLinksPending(() => void this.links.take()),
       onLoginProgress((p) => this.signin.onProgress(p)),
     ]).catch((e: unknown) => console.error('Hublink: could not listen to events', e));
@@ -96,6 +101,7 @@ export class App {
     this.signin.wire();
     this.details.wire();
     this.actions.wire();
+    this.settings.wire();
     this.menu.wire();
   }
 

@@ -2,7 +2,7 @@
 // checking sessions with check_hub, and drawing the cards, banners and problems.
 import * as api from './api';
 import type { HubView, HubsView, PolicyView, UiError } from './types';
-import { type CardState, checksSummary, displayText, problemsStartOpen, sortHubs, stateLabel, toUiError } from './view';
+import { type CardState, checksSummary, displayText, isMachineProblem, problemsStartOpen, sentence, sortHubs, stateLabel, toUiError } from './view';
 import {
   type CardEls,
   byId,
@@ -147,6 +147,14 @@ export class HubList {
     for (const [id, e] of this.entries) if (!e.hub.hidden && pred(e.state)) void this.check(id);
   }
 
+  /** A state the backend found by itself (the background): shown unless a sign-in runs. */
+  setStateById(id: string, state: CardState): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    if (e.state.kind === 'signing_in') e.prev = state;
+    else this.setState(e, state, true);
+  }
+
   setState(e: Entry, state: CardState, aloud: boolean): void {
     e.state = state;
     if (e.card) updateCard(e.card, e.hub, state, this.now());
@@ -154,6 +162,18 @@ export class HubList {
       announce(`${displayText(e.hub.name)}: ${stateLabel(state, this.now()).text}`);
     }
     this.hooks.stateChanged(e);
+    this.renderMachineProblem();
+  }
+
+  /** One banner for a problem of the whole computer, whichever hubs met it. */
+  private renderMachineProblem(): void {
+    const found = [...this.entries.values()].map((x) => x.state).find((s) => s.kind === 'error' && isMachineProblem(s.error));
+    const box = byId('machine-problem');
+    show(box, Boolean(found));
+    if (found && found.kind === 'error') {
+      setText('machine-problem-title', `${sentence(found.error.message)}:`);
+      setText('machine-problem-text', `${sentence(found.error.cause)} ${sentence(found.error.next_step)}`);
+    }
   }
 
   /** Redraws every card's time-dependent words ("expires in …"). */
@@ -178,7 +198,7 @@ export class HubList {
     const empty = view.hubs.length === 0;
     show(byId('empty-state'), empty);
     show(byId('hubs-sub'), !empty);
-    setText('hubs-sub', visible.length > 0 ? 'Choose a hub to sign in through your browser.' : 'All your hubs are hidden.');
+    setText('hubs-sub', visible.length > 0 ? 'Choose a hub to sign in, or to open it once you are signed in.' : 'All your hubs are hidden.');
 
     renderHidden(byId('hidden-hubs'), hidden, this.showHidden, (hub) => this.hooks.unhide(hub));
 

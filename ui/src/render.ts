@@ -370,9 +370,12 @@ export function fillDetails(hub: HubView, state: CardState, now: Date, fmt: Fmt 
   if (label.detail) add('Reason', label.detail);
   const last = parseTime(hub.last?.signed_in_at ?? (state.kind === 'offline' ? state.last_signed_in : null));
   if (last) add('Last sign-in', sincePhrase(last.toISOString(), now, fmt) ?? '');
+  const endIso = state.kind === 'signed_in' ? state.session_ends_at ?? null : hub.last?.session_ends_at ?? null;
+  const end = parseTime(endIso);
+  if (end) add('Session', `until ${dayPhrase(end, now, fmt)}; then sign in again`);
   const expIso = state.kind === 'signed_in' ? state.expires_at : hub.last?.expires_at ?? null;
   const exp = parseTime(expIso);
-  if (exp) add('Session', `${expiryPhrase(expIso, now, fmt)} (${dayPhrase(exp, now, fmt)})`);
+  if (exp) add(hub.auth === 'web' ? 'Session cookie' : 'Access token', `${expiryPhrase(expIso, now, fmt)} (${dayPhrase(exp, now, fmt)}), renewed silently`);
   add('Hub ID', hub.id, true);
   byId('details-list').replaceChildren(
     ...rows.flatMap(([k, v, mono]) => [el('dt', { text: k }), el('dd', { class: mono ? 'mono breakable' : 'breakable', text: displayText(v, 600) })]),

@@ -2,10 +2,12 @@
 // Kept exactly in step with the Rust side (src-tauri); change both together.
 
 export type UiError = { code: string; message: string; cause: string; next_step: string };
-export type LastKnown = { user: string | null; signed_in_at: string | null; expires_at: string | null };
+export type LastKnown = { user: string | null; signed_in_at: string | null; expires_at: string | null; session_ends_at?: string | null };
 export type HubState =
   | { kind: 'checking' } // restore not finished yet
-  | { kind: 'signed_in'; user: string; expires_at: string | null }
+  /** `expires_at`: the access token's, renewed silently; `session_ends_at`: when a new sign-in is
+   *  needed; `renew_due`: that is within the user's warning window ("Renew by …"). */
+  | { kind: 'signed_in'; user: string; expires_at: string | null; session_ends_at?: string | null; renew_due?: boolean }
   | { kind: 'sign_in_required'; reason: string; user: string | null }
   | { kind: 'offline'; user: string | null; last_signed_in: string | null; error: UiError }
   | { kind: 'error'; error: UiError };
@@ -13,6 +15,8 @@ export type HubView = {
   id: string; name: string; host: string; url: string; issuer: string; client_id: string;
   source: 'link' | 'hubs.ini'; source_detail: string; hidden: boolean; mfa_required: boolean;
   flow: 'browser' | 'device'; international_host: boolean; last: LastKnown | null;
+  /** The browser command chosen for this hub in the window (null: hubs.ini's or the usual). */
+  browser?: string | null;
   /** `web`: the hub's own sign-in in a Hublink window; its session is a cookie. */
   auth: 'oidc' | 'web';
 };
@@ -56,8 +60,10 @@ export type TokenView = {
   /** A session check the link names that is not used (nothing pairs it with the identity provider). */
   unused_check: string | null;
 };
+/** The settings dialog (src-tauri views.rs PreferencesView). */
+export type PreferencesView = { start_at_login: boolean; keep_running: boolean; renew_warning_days: number };
 export type AddView = { hub: HubView; already_present: boolean };
-export type SignedInView = { user: string; expires_at: string | null };
+export type SignedInView = { user: string; expires_at: string | null; session_ends_at?: string | null; renew_due?: boolean };
 export type LoginProgress = { hub_id: string } & (
   | { kind: 'browser_opened'; url: string }
   | { kind: 'window_opened'; url: string }

@@ -3,6 +3,8 @@ import type { HubView, IniProblemView, ProposalView, UiError } from './types';
 import {
   type CardState,
   cardAction,
+  cardHint,
+  isTransient,
   confirmAddLabel,
   managedDetail,
   sentence,
@@ -69,10 +71,21 @@ describe('stateLabel: every HubState kind and signing_in', () => {
   it('signing_in', () => {
     expect(stateLabel({ kind: 'signing_in' }, NOW, fmt).text).toBe('Signing in…');
   });
-  it('signed_in with an expiry', () => {
-    const l = stateLabel({ kind: 'signed_in', user: 'alice', expires_at: at(58) }, NOW, fmt);
-    expect(l.text).toBe('Signed in as alice · expires in 58 min');
+  it('signed_in: the session’s horizon, never the access token’s lifetime', () => {
+    const l = stateLabel({ kind: 'signed_in', user: 'carol', expires_at: at(0.3), session_ends_at: at(60 * 24 * 20), renew_due: false }, NOW, fmt);
+    expect(l.text).toMatch(/^Signed in as carol · until /);
+    expect(l.text).not.toMatch(/minute|expires/);
     expect(l.tone).toBe('ok');
+    expect(cardAction({ kind: 'signed_in', user: 'carol', expires_at: null, session_ends_at: at(60 * 24 * 20), renew_due: false })).toBe('open');
+  });
+  it('signed_in near the session’s end: "renew by", and one click renews', () => {
+    const state = { kind: 'signed_in' as const, user: 'carol', expires_at: null, session_ends_at: at(60 * 24 * 2), renew_due: true };
+    const l = stateLabel(state, NOW, fmt);
+    expect(l.text).toMatch(/^Signed in as carol · renew by /);
+    expect(l.tone).toBe('attention');
+    expect(l.detail).toMatch(/Sign in again before then/);
+    expect(cardAction(state)).toBe('signin');
+    expect(cardHint(state)).toBe('Renew');
   });
   it('signed_in without an expiry', () => {
     expect(stateLabel({ kind: 'signed_in', user: 'alice', expires_at: null }, NOW, fmt).text).toBe('Signed in as alice');
@@ -365,5 +378,16 @@ describe('sentence', () => {
   it('capitalizes the first letter only', () => {
     expect(sentence('server authentication failed: the hub refused')).toBe('Server authentication failed: the hub refused');
     expect(sentence('')).toBe('');
+  });
+});
+
+describe('retrying', () => {
+  it('only a failure that may pass by itself is offered as "Try again"', () => {
+    const e = (code: string) => ({ code, message: '', cause: '', next_step: '' });
+    expect(isTransient(e('network'))).toBe(true);
+    expect(isTransient(e('timed_out'))).toBe(true);
+    expect(isTransient(e('server_authentication_failed'))).toBe(false);
+    expect(isTransient(e('mfa_required'))).toBe(false);
+    expect(isTransient(e('policy'))).toBe(false);
   });
 });

@@ -187,8 +187,17 @@ export function stateLabel(state: CardState, now: Date, fmt: Fmt = {}): StateLab
     case 'signing_in':
       return { text: 'Signing in…', detail: null, tone: 'busy' };
     case 'signed_in': {
-      const exp = expiryPhrase(state.expires_at, now, fmt);
-      return { text: `Signed in as ${state.user}${exp ? ` · ${exp}` : ''}`, detail: null, tone: 'ok' };
+      // The session's real horizon, not the access token's (renewed silently): see README.
+      const end = parseTime(state.session_ends_at ?? null);
+      if (end && state.renew_due) {
+        return {
+          text: `Signed in as ${state.user} · renew by ${calendarDate(end, now, fmt)}`,
+          detail: `Your session ends ${dayPhrase(end, now, fmt)}. Sign in again before then to keep working without interruption.`,
+          tone: 'attention',
+        };
+      }
+      const until = end ? `until ${calendarDate(end, now, fmt)}` : null;
+      return { text: `Signed in as ${state.user}${until ? ` · ${until}` : ''}`, detail: null, tone: 'ok' };
     }
     case 'sign_in_required':
       return {
@@ -205,8 +214,23 @@ export function stateLabel(state: CardState, now: Date, fmt: Fmt = {}): StateLab
       };
     }
     case 'error':
+      // A problem of the whole computer is said once, in the banner above the hubs.
+      if (isMachineProblem(state.error)) {
+        return { text: 'Waiting for secure storage', detail: 'See the message above the hubs.', tone: 'muted' };
+      }
       return { text: `Error: ${state.error.message}`, detail: sentence(state.error.cause.trim()) || null, tone: 'error' };
   }
+}
+
+/** Failures that may pass by themselves (the network, a timeout, a cancelled or interrupted
+ *  sign-in): only these are offered as "Try again". */
+export function isTransient(e: UiError): boolean {
+  return ['network', 'proxy', 'timed_out', 'cancelled', 'callback_refused', 'hub_error', 'task_failed'].includes(e.code);
+}
+
+/** Errors of the whole computer, not of one hub (the keyring is locked or missing): one banner. */
+export function isMachineProblem(e: UiError): boolean {
+  return e.code === 'secure_storage_unavailable';
 }
 
 /** What clicking a card does in each state (see README: signed-in cards open Details). */
@@ -216,7 +240,8 @@ export function cardAction(state: CardState): 'signin' | 'open' | 'wait' {
     case 'signing_in':
       return 'wait';
     case 'signed_in':
-      return 'open';
+      // A session near its end: one click renews it (an interactive sign-in ahead of time).
+      return state.renew_due ? 'signin' : 'open';
     default:
       return 'signin';
   }
@@ -226,7 +251,7 @@ export function cardAction(state: CardState): 'signin' | 'open' | 'wait' {
 export function cardHint(state: CardState): string {
   switch (cardAction(state)) {
     case 'signin':
-      return 'Sign in';
+      return state.kind === 'signed_in' ? 'Renew' : 'Sign in';
     case 'open':
       return 'Open';
     case 'wait':

@@ -393,7 +393,10 @@ async fn login(app: &Hublink, query: &str, device: bool, timeout: u64) -> Result
         "Signed in to {} as {}{}",
         hub.settings.name,
         signed_in.user,
-        signed_in.expires_at.map(|e| format!(" (access expires {})", output::rfc3339(e))).unwrap_or_default()
+        signed_in
+            .session_ends_at
+            .map(|e| format!(" (until {}: sign in again by then)", output::rfc3339(e)))
+            .unwrap_or_default()
     );
     if let Some(notice) = signed_in.notice() {
         err!("note: {notice}");

@@ -15,7 +15,11 @@ pub struct Row {
     pub auth: &'static str,
     pub state: &'static str,
     pub user: Option<String>,
+    /// The access token's (or cookie's) expiry, renewed silently.
     pub expires_at: Option<String>,
+    /// When a new interactive sign-in is needed (`max_session_days`, the refresh token's or
+    /// cookie's end).
+    pub session_ends_at: Option<String>,
     pub id: String,
     pub host: String,
     pub issuer: String,
@@ -41,6 +45,7 @@ impl Row {
             state,
             user: None,
             expires_at: None,
+            session_ends_at: None,
             id: hub.id.to_string(),
             host: hub.settings.display_host(),
             issuer: hub.settings.issuer.clone(),
@@ -66,6 +71,7 @@ impl Row {
         row.reason = r.sign_in_required.clone();
         row.user = r.user.clone();
         row.expires_at = r.expires_at.map(rfc3339);
+        row.session_ends_at = r.session_ends_at.map(rfc3339);
         row.last_signed_in = r.signed_in_at.map(rfc3339);
         row
     }
@@ -74,7 +80,10 @@ impl Row {
         let mut row = Row::base(&status.hub, status.state.as_str());
         row.user = status.state.user().map(str::to_owned);
         match &status.state {
-            SessionState::SignedIn { expires_at, .. } => row.expires_at = expires_at.map(rfc3339),
+            SessionState::SignedIn { expires_at, session_ends_at, .. } => {
+                row.expires_at = expires_at.map(rfc3339);
+                row.session_ends_at = session_ends_at.map(rfc3339);
+            }
             SessionState::SignInRequired { reason, .. } => row.reason = Some(reason.clone()),
             SessionState::Offline { last_signed_in, error, .. } => {
                 row.last_signed_in = last_signed_in.map(rfc3339);
@@ -90,7 +99,7 @@ impl Row {
             "signed_in" => format!(
                 "signed in as {}{}",
                 self.user.as_deref().unwrap_or("?"),
-                self.expires_at.as_deref().map(|e| format!(", expires {e}")).unwrap_or_default()
+                self.session_ends_at.as_deref().map(|e| format!(", sign in again by {e}")).unwrap_or_default()
             ),
             "sign_in_required" => format!("sign in again ({})", self.reason.as_deref().unwrap_or("no session")),
             "offline" => format!(

@@ -120,6 +120,21 @@ impl Hublink {
         })
     }
 
+    /// The user's preferences (and a warning when a damaged file was set aside).
+    pub fn preferences(&self) -> (crate::preferences::Preferences, Option<String>) {
+        crate::preferences::Preferences::load(&self.parts.paths)
+    }
+
+    /// Save the user's preferences (atomically).
+    pub fn set_preferences(&self, preferences: &crate::preferences::Preferences) -> Result<()> {
+        preferences.save(&self.parts.paths)
+    }
+
+    /// Now, by the engine's clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.parts.clock.now()
+    }
+
     /// The organisation's policy in force.
     pub fn policy(&self) -> &Policy {
         &self.parts.policy
@@ -169,6 +184,11 @@ impl Hublink {
     /// See [`RestoreOne`].
     pub async fn restore_one(&self, hub: &Hub) -> SessionState {
         RestoreOne::new(&self.parts).run(hub).await
+    }
+
+    /// See [`KeepFresh`](crate::use_cases::KeepFresh).
+    pub async fn keep_fresh(&self, hub: &Hub, recheck_web: bool) -> Option<SessionState> {
+        crate::use_cases::KeepFresh::new(&self.parts).run(hub, recheck_web).await
     }
 
     /// See [`RestoreAll`].

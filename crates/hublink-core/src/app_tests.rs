@@ -55,6 +55,7 @@ fn session(hub: &Hub, signed_in_days_ago: i64) -> StoredSession {
         user: "alice".into(),
         issuer: hub.settings.issuer.clone(),
         client_id: hub.settings.client_id.clone(),
+        refresh_expires_at: None,
         second_factor: None,
     }
 }

@@ -20,6 +20,12 @@ pub struct SystemBrowser {
 }
 
 impl SystemBrowser {
+    /// A browser that runs `command` (split on white space, no shell; the URL appended).
+    pub fn command(command: &str) -> SystemBrowser {
+        let command = command.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        SystemBrowser { command: (!command.is_empty()).then_some(command) }
+    }
+
     pub fn from_env() -> SystemBrowser {
         let command = std::env::var("HUBLINK_BROWSER")
             .ok()

@@ -18,6 +18,8 @@ pub mod clock;
 pub mod doctor;
 pub mod error;
 pub mod fsutil;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod http;
 pub mod hub_check;
 pub mod hubs_ini;
@@ -28,6 +30,7 @@ pub mod oidc;
 pub mod paths;
 pub mod platform;
 pub mod policy;
+pub mod preferences;
 pub mod registry;
 pub mod secret;
 pub mod session;

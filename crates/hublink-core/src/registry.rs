@@ -56,6 +56,9 @@ pub struct SessionRecord {
     pub signed_in_at: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    /// When a new interactive sign-in is needed (the session's horizon, not the access token's).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub session_ends_at: Option<OffsetDateTime>,
     /// Why the last check found that a new sign-in is needed (cleared by the next success).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in_required: Option<String>,

@@ -51,6 +51,9 @@ pub struct StoredSession {
     /// sign-in.
     pub issuer: String,
     pub client_id: String,
+    /// When the refresh token stops working, when the provider said (`refresh_expires_in`).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_at: Option<OffsetDateTime>,
     /// Whether the sign-in used a second factor; `None` when unknown (the provider did not
     /// report `amr`, or an older Hublink stored the session). A hub that requires MFA later
     /// asks for a new sign-in when this is `Some(false)`.
@@ -59,6 +62,15 @@ pub struct StoredSession {
 }
 
 impl StoredSession {
+    /// When this session really ends — not its access token, which is renewed silently: the
+    /// refresh token's end when the provider said, else `max_session_days` after the last
+    /// interactive sign-in; without a refresh token, the access token's expiry.
+    pub fn ends_at(&self, max_session_days: u32) -> Option<OffsetDateTime> {
+        let hard = self.signed_in_at + time::Duration::days(i64::from(max_session_days));
+        let soft = if self.refresh_token.is_some() { self.refresh_expires_at } else { self.expires_at };
+        Some(soft.map_or(hard, |s| s.min(hard)))
+    }
+
     pub fn needs_refresh(&self, now: OffsetDateTime) -> bool {
         let Some(expires_at) = self.expires_at else { return false };
         let margin = match self.obtained_at {
@@ -103,6 +115,19 @@ pub struct WebSession {
     pub session_check: String,
 }
 
+impl WebSession {
+    /// When this web session really ends: `max_session_days` after the last interactive
+    /// sign-in, or the cookie's own expiry when it is earlier and nothing can renew it (no IdP
+    /// cookies kept).
+    pub fn ends_at(&self, max_session_days: u32) -> Option<OffsetDateTime> {
+        let hard = self.signed_in_at + time::Duration::days(i64::from(max_session_days));
+        match self.cookie.expires_at {
+            Some(cookie_end) if self.idp_cookies.is_empty() => Some(cookie_end.min(hard)),
+            _ => Some(hard),
+        }
+    }
+}
+
 /// Whatever is kept for a hub: OpenID Connect tokens or a web session.
 #[derive(Debug, Clone)]
 pub enum Kept {
@@ -141,9 +166,22 @@ impl Kept {
 /// A hub's sign-in state, as `status` and the welcome page show it.
 #[derive(Debug)]
 pub enum SessionState {
-    SignedIn { user: String, expires_at: Option<OffsetDateTime> },
-    SignInRequired { reason: String, user: Option<String> },
-    Offline { user: Option<String>, last_signed_in: Option<OffsetDateTime>, error: Error },
+    /// `expires_at`: the access token's (or cookie's) expiry, renewed silently;
+    /// `session_ends_at`: when a new interactive sign-in is needed (see [`StoredSession::ends_at`]).
+    SignedIn {
+        user: String,
+        expires_at: Option<OffsetDateTime>,
+        session_ends_at: Option<OffsetDateTime>,
+    },
+    SignInRequired {
+        reason: String,
+        user: Option<String>,
+    },
+    Offline {
+        user: Option<String>,
+        last_signed_in: Option<OffsetDateTime>,
+        error: Error,
+    },
     Error(Error),
 }
 
@@ -182,6 +220,7 @@ mod tests {
             user: "alice".into(),
             issuer: "https://login.example.com".into(),
             client_id: "hublink".into(),
+            refresh_expires_at: None,
             second_factor: None,
         }
     }
@@ -195,6 +234,17 @@ mod tests {
         let debug = format!("{s:?}");
         assert!(!debug.contains("at-123") && !debug.contains("rt-456"), "{debug}");
         assert!(StoredSession::from_secret(&Secret::new("{garbage")).is_none());
+    }
+
+    #[test]
+    fn a_session_ends_with_its_refresh_token_or_max_session_days_not_its_access_token() {
+        let mut s = session();
+        let day = time::Duration::days(1);
+        assert_eq!(s.ends_at(30), Some(s.signed_in_at + day * 30), "renewed silently until max_session_days");
+        s.refresh_expires_at = Some(s.signed_in_at + day * 10);
+        assert_eq!(s.ends_at(30), Some(s.signed_in_at + day * 10), "the refresh token ends first");
+        s.refresh_token = None;
+        assert_eq!(s.ends_at(30), s.expires_at, "without a refresh token the access token is the session");
     }
 
     #[test]

@@ -194,12 +194,14 @@ impl SessionKeeper {
         current.id_token = tokens.id_token.or(current.id_token);
         let now = self.now();
         current.expires_at = tokens.lifetime.map(|l| l.expires_at(now));
+        current.refresh_expires_at = tokens.refresh_lifetime.map(|l| l.expires_at(now)).or(current.refresh_expires_at);
         current.obtained_at = Some(now);
         self.save(hub, &current).await?;
-        let expires_at = current.expires_at;
+        let (expires_at, ends_at) = (current.expires_at, current.ends_at(hub.settings.max_session_days));
         self.registry().update(|d| {
             let record = d.sessions.entry(hub.id.clone()).or_default();
             record.expires_at = expires_at;
+            record.session_ends_at = ends_at;
             record.sign_in_required = None;
         })?;
         tracing::info!(hub = %hub.settings.name, "session refreshed");
@@ -225,7 +227,7 @@ impl SessionKeeper {
         let _lock = self.lock(hub).await?;
         let now = self.now();
         let NewSession { credentials, user, second_factor } = new;
-        let (kept, expires_at, renewable) = match credentials {
+        let (kept, expires_at, renewable, session_ends_at) = match credentials {
             Credentials::Oidc(tokens) => {
                 let session = StoredSession {
                     access_token: tokens.access_token,
@@ -237,10 +239,12 @@ impl SessionKeeper {
                     user: user.clone(),
                     issuer: hub.settings.issuer.clone(),
                     client_id: hub.settings.client_id.clone(),
+                    refresh_expires_at: tokens.refresh_lifetime.map(|l| l.expires_at(now)),
                     second_factor,
                 };
                 let (expires_at, renewable) = (session.expires_at, session.refresh_token.is_some());
-                (Kept::Oidc(session), expires_at, renewable)
+                let ends_at = session.ends_at(hub.settings.max_session_days);
+                (Kept::Oidc(session), expires_at, renewable, ends_at)
             }
             Credentials::Web(web) => {
                 let expires_at = web.cookie.expires_at;
@@ -255,7 +259,8 @@ impl SessionKeeper {
                     captured_at: now,
                     session_check: hub.settings.session_check.as_ref().map(|u| u.to_string()).unwrap_or_default(),
                 };
-                (Kept::Web(session), expires_at, renewable)
+                let ends_at = session.ends_at(hub.settings.max_session_days);
+                (Kept::Web(session), expires_at, renewable, ends_at)
             }
         };
         self.save_kept(hub, kept).await?;
@@ -263,12 +268,13 @@ impl SessionKeeper {
             user: Some(user.clone()),
             signed_in_at: Some(signed_in_at),
             expires_at,
+            session_ends_at,
             sign_in_required: None,
         };
         self.registry().update(|d| {
             d.sessions.insert(hub.id.clone(), record);
         })?;
-        Ok(SignedIn { user, expires_at, renewable, now })
+        Ok(SignedIn { user, expires_at, session_ends_at, renewable, now })
     }
 
     /// Delete the session from the secret store and its record from the registry.
@@ -289,14 +295,15 @@ impl SessionKeeper {
     /// Remember what a check found, for `list` and the next start. Best effort: a registry
     /// that cannot be written does not change what the check found.
     pub fn remember(&self, hub: &Hub, state: &SessionState) {
-        let (needs_sign_in, expires_at) = match state {
-            SessionState::SignedIn { expires_at, .. } => (None, *expires_at),
-            SessionState::SignInRequired { reason, .. } => (Some(reason.clone()), None),
+        let (needs_sign_in, expires_at, ends_at) = match state {
+            SessionState::SignedIn { expires_at, session_ends_at, .. } => (None, *expires_at, *session_ends_at),
+            SessionState::SignInRequired { reason, .. } => (Some(reason.clone()), None, None),
             _ => return,
         };
         let remembered = self.registry().update(|d| {
             if let Some(record) = d.sessions.get_mut(&hub.id) {
                 record.expires_at = expires_at.or(record.expires_at);
+                record.session_ends_at = ends_at.or(record.session_ends_at);
                 record.sign_in_required = needs_sign_in;
             }
         });

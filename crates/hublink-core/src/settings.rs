@@ -111,7 +111,8 @@ pub enum Context {
 pub struct HubSettings {
     /// Normalized hub URL: lowercase host, no default port, path ending in `/`.
     pub url: Url,
-    /// Friendly name: trimmed, 1..=100 characters, nothing invisible. Default: [`Self::display_host`].
+    /// Friendly name: trimmed, 1..=100 characters, nothing invisible. Default:
+    /// [`Self::display_host`] (cut to 100 characters, ending in `…`, when longer).
     pub name: String,
     /// OIDC issuer exactly as given (trimmed): `iss` is compared byte for byte, so this is
     /// never re-serialized through `Url`. Default: the `url` value as given.
@@ -145,6 +146,9 @@ pub struct HubSettings {
     /// `auth=web`, hubs.ini only: keep the IdP's sign-in cookies in the keyring with the hub's
     /// session, so a dead hub cookie can be renewed without the user. Default true.
     pub remember_idp_session: bool,
+    /// The command (or browser and profile, e.g. `firefox -P work`) that opens this hub's
+    /// sign-in page; hubs.ini only. `None`: `HUBLINK_BROWSER`, else the system browser.
+    pub browser: Option<String>,
 }
 
 /// A hub's identity: the first 16 hex characters of SHA-256(normalized url + "\n" + client_id).
@@ -339,6 +343,11 @@ pub enum SettingsError {
         "the hub's published settings are not a JSON object of key/value pairs: use the authentication link from the hub's administrator"
     )]
     NotAnObject,
+
+    #[error(
+        "the values are too long together: written as a link they would take more than {max} characters; shorten the longest (url, issuer, scope, session_check)"
+    )]
+    TooLongForALink { max: usize },
 }
 
 fn describe_hint(hint: Option<&str>) -> String {
@@ -357,7 +366,7 @@ impl SettingsError {
             OtherOrigin { .. } | WebNeedsSessionCheck => Some("session_check"),
             LoginElsewhere { .. } => Some("login_path"),
             BadName { .. } => Some("name"),
-            NotAnObject => None,
+            NotAnObject | TooLongForALink { .. } => None,
             EmptyValue { key }
             | NotAbsolute { key }
             | SchemeNotAllowed { key, .. }
@@ -440,10 +449,11 @@ enum Field {
     MaxSessionDays,
     CaFile,
     RememberIdpSession,
+    Browser,
 }
 
 impl Field {
-    const COUNT: usize = Field::RememberIdpSession as usize + 1;
+    const COUNT: usize = Field::Browser as usize + 1;
 }
 
 /// Where a key may be given.
@@ -475,6 +485,7 @@ const KEYS: [(&str, Field, Allowed); Field::COUNT] = [
     ("max_session_days", Field::MaxSessionDays, Allowed::FilesOnly),
     ("ca_file", Field::CaFile, Allowed::FilesRefusedInLinks),
     ("remember_idp_session", Field::RememberIdpSession, Allowed::FilesOnly),
+    ("browser", Field::Browser, Allowed::FilesRefusedInLinks),
 ];
 
 enum KeyClass {
@@ -671,6 +682,14 @@ fn validate_url(key: &str, raw: &str, role: UrlRole) -> Result<Url, SettingsErro
     if role != UrlRole::SessionCheck && url.query().is_some() {
         return Err(SettingsError::Query { key: k() });
     }
+    // `url` and `session_check` are written back normalized (into the link Hublink stores for
+    // the hub), and percent-encoding or punycode can make an address longer than as given: the
+    // limit holds for what is written too, or the stored link would be refused when read back.
+    // (`issuer` is kept and written exactly as given.)
+    let url = if role == UrlRole::Hub { normalize_hub_url(url) } else { url };
+    if role != UrlRole::Issuer && url.as_str().chars().count() > MAX_URL_CHARS {
+        return Err(SettingsError::TooLong { key: k(), max: MAX_URL_CHARS });
+    }
     Ok(url)
 }
 
@@ -685,7 +704,7 @@ fn normalize_hub_url(mut url: Url) -> Url {
 /// Validates and normalizes a hub address (the `url` rules: https, or http on loopback; no
 /// user info, query or fragment; path ending in `/`). Used for addresses typed by the user.
 pub fn parse_hub_url(raw: &str) -> Result<Url, SettingsError> {
-    validate_url("url", raw, UrlRole::Hub).map(normalize_hub_url)
+    validate_url("url", raw, UrlRole::Hub)
 }
 
 fn validate_name(raw: &str) -> Result<String, SettingsError> {
@@ -832,6 +851,20 @@ pub(crate) fn host_with_port(url: &Url) -> String {
     }
 }
 
+/// The friendly name when none is given: the host (with its port), cut to
+/// [`MAX_NAME_CHARS`] like a given name would have to be. A host name may be longer (DNS
+/// allows 253 characters), and an uncut one would be written into the hub's canonical link
+/// ([`crate::link::AuthLink::generate`]), which would then be refused when read back.
+fn default_name(url: &Url) -> String {
+    let host = host_with_port(url);
+    if host.chars().count() <= MAX_NAME_CHARS {
+        return host;
+    }
+    let mut cut: String = host.chars().take(MAX_NAME_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// The raw value of each known key, by [`Field`].
 #[derive(Default)]
 struct RawValues<'a> {
@@ -872,7 +905,7 @@ impl<'a> RawValues<'a> {
     /// returned. With `auth=web` the OpenID Connect keys are returned as ignored.
     fn validate(&self, ctx: &Context) -> Result<(HubSettings, Vec<String>), SettingsError> {
         let url_raw = self.get(Field::Url).ok_or(SettingsError::MissingUrl)?;
-        let url = normalize_hub_url(validate_url("url", url_raw, UrlRole::Hub)?);
+        let url = validate_url("url", url_raw, UrlRole::Hub)?;
         let auth = self.get(Field::Auth).map_or(Ok(Auth::Oidc), validate_auth)?;
         let mut settings = match auth {
             Auth::Oidc => self.validate_oidc(url, url_raw, ctx)?,
@@ -887,6 +920,7 @@ impl<'a> RawValues<'a> {
             parse_bounded("max_session_days", v, 1, MAX_SESSION_DAYS_LIMIT, "a whole number of days from 1 to 3650")
         })?;
         settings.ca_file = self.get(Field::CaFile).map(|v| validate_path("ca_file", v)).transpose()?;
+        settings.browser = self.get(Field::Browser).map(validate_browser).transpose()?;
         let ignored = match auth {
             Auth::Oidc => [
                 ("session_cookie", Field::SessionCookie),
@@ -910,7 +944,7 @@ impl<'a> RawValues<'a> {
         match (self.get(Field::Name), ctx) {
             (Some(v), _) => validate_name(v),
             (None, Context::HubsIni { section_name }) => validate_name(section_name),
-            (None, _) => Ok(host_with_port(url)),
+            (None, _) => Ok(default_name(url)),
         }
     }
 
@@ -987,8 +1021,24 @@ impl HubSettings {
             session_cookie: None,
             login_path: None,
             remember_idp_session: true,
+            browser: None,
         }
     }
+}
+
+/// `browser`: a command line (no control characters, at most 1,024 characters); it is split
+/// on white space and run without a shell, the sign-in URL appended.
+pub fn validate_browser(raw: &str) -> Result<String, SettingsError> {
+    let key = "browser";
+    check_no_control(key, raw)?;
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(SettingsError::EmptyValue { key: key.to_owned() });
+    }
+    if v.chars().count() > 1024 {
+        return Err(SettingsError::TooLong { key: key.to_owned(), max: 1024 });
+    }
+    Ok(v.to_owned())
 }
 
 fn validate_auth(v: &str) -> Result<Auth, SettingsError> {
@@ -1132,7 +1182,9 @@ impl HubSettings {
     /// acted on. Checks, in this order: a key that looks like a secret (anywhere in the input);
     /// keys given twice and keys not allowed in `ctx`, in input order; then the values, in the
     /// order url, issuer, client_id, name, scope, mfa, flow, redirect_port, session_check,
-    /// max_session_days, ca_file. The first problem found is returned.
+    /// max_session_days, ca_file; then, for a link or published settings, that the hub's
+    /// canonical link fits in [`crate::link::MAX_LINK_CHARS`]. The first problem found is
+    /// returned.
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
         ctx: Context,
@@ -1144,6 +1196,14 @@ impl HubSettings {
         let (raw, mut unknown) = RawValues::collect(pairs, &ctx)?;
         let (settings, ignored) = raw.validate(&ctx)?;
         unknown.extend(ignored);
+        // A hub from a link or from its published settings is stored as its canonical link,
+        // which must be readable again; encoding can make it longer than what was given (a
+        // `!` is written `%21`), so its own length is what counts.
+        if matches!(ctx, Context::Link | Context::WellKnown)
+            && crate::link::AuthLink::generate(&settings).chars().count() > crate::link::MAX_LINK_CHARS
+        {
+            return Err(SettingsError::TooLongForALink { max: crate::link::MAX_LINK_CHARS });
+        }
         Ok((settings, unknown))
     }
 }

@@ -312,3 +312,20 @@ async fn sign_out_revokes_only_at_the_issuer_that_gave_the_tokens() {
     );
     assert!(ring.stored_session().is_none());
 }
+
+#[tokio::test]
+async fn keeping_fresh_in_the_background_asks_nobody_until_the_token_is_due_then_refreshes_once() {
+    let (ring, _) = signed_in().await;
+    let before = ring.idp.counts();
+    assert!(ring.app.keep_fresh(&ring.hub, true).await.is_none(), "nothing due: nothing done");
+    assert_eq!(ring.idp.counts().requests, before.requests, "not a single request");
+    ring.clock.advance(past_expiry());
+    let state = ring.app.keep_fresh(&ring.hub, false).await.expect("due: renewed");
+    let SessionState::SignedIn { session_ends_at, .. } = state else { panic!("signed in, not {state:?}") };
+    assert_eq!(ring.idp.counts().refresh_grants, before.refresh_grants + 1);
+    assert!(session_ends_at.is_some(), "the session's horizon is known");
+    assert!(ring.app.keep_fresh(&ring.hub, false).await.is_none(), "fresh again");
+    ring.clock.advance(time::Duration::days(31));
+    let state = ring.app.keep_fresh(&ring.hub, false).await.expect("max_session_days passed");
+    assert!(matches!(state, SessionState::SignInRequired { .. }), "{state:?}");
+}

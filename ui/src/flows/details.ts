@@ -1,6 +1,8 @@
 // The Details dialog of one hub: its facts and state, kept current while open, with
 // "Copy details", "Sign in (again)" and "Sign out".
-import { supportDetails } from '../view';
+import * as api from '../api';
+import { displayText, supportDetails, toUiError } from '../view';
+import type { Toast } from '../notify';
 import { byId, fillDetails, setText, show } from '../render';
 import type { Dialogs } from '../dialogs';
 import type { Entry, HubList } from '../hub-list';
@@ -21,6 +23,7 @@ export class DetailsDialog {
     private readonly dialogs: Dialogs,
     private readonly now: () => Date,
     private readonly actions: DetailsActions,
+    private readonly toast: Toast,
   ) {}
 
   wire(): void {
@@ -42,13 +45,34 @@ export class DetailsDialog {
       this.dialogs.close(this.dialog);
       this.actions.signOut(id);
     });
+    byId('details-browser-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.saveBrowser();
+    });
     this.dialogs.manage(this.dialog, () => this.dialogs.close(this.dialog));
+  }
+
+  /** The browser this hub's sign-in uses, as the user chose it here. */
+  private async saveBrowser(): Promise<void> {
+    const id = this.hubId;
+    const e = id ? this.hubs.get(id) : undefined;
+    if (!id || !e) return;
+    const value = byId<HTMLInputElement>('details-browser').value.trim();
+    try {
+      await api.setHubBrowser(id, value || null);
+      e.hub = { ...e.hub, browser: value || null };
+      this.toast.show(value ? `${displayText(e.hub.name)} signs in with: ${displayText(value, 200)}` : `${displayText(e.hub.name)} signs in with the usual browser.`);
+    } catch (err) {
+      this.toast.show(`Could not save the browser: ${displayText(toUiError(err).message)}. ${displayText(toUiError(err).next_step)}`, true);
+    }
   }
 
   open(id: string): void {
     const e = this.hubs.get(id);
     if (!e) return;
     this.hubId = id;
+    byId<HTMLInputElement>('details-browser').value = e.hub.browser ?? '';
+    show(byId('details-browser-form'), e.hub.auth !== 'web');
     this.fill(e);
     this.dialogs.open(this.dialog, byId('details-close'), this.hubs.returnTarget(id));
   }

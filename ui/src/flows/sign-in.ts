@@ -2,7 +2,7 @@
 // outcome (success, error, cancelled), cancelling, retrying and copying support details.
 import * as api from '../api';
 import type { HubView, LoginProgress, UiError } from '../types';
-import { countdown, dayPhrase, displayText, expiryPhrase, parseTime, sentence, supportDetails, toUiError } from '../view';
+import { countdown, dayPhrase, displayText, isTransient, parseTime, sentence, supportDetails, toUiError } from '../view';
 import { byId, fillAvatar, setText, show } from '../render';
 import type { Dialogs } from '../dialogs';
 import type { HubList } from '../hub-list';
@@ -76,8 +76,8 @@ export class SignInFlow {
       const r = await api.login(id, device);
       e.prev = null;
       e.hub = { ...e.hub, last: { user: r.user, signed_in_at: this.now().toISOString(), expires_at: r.expires_at } };
-      this.hubs.setState(e, { kind: 'signed_in', user: r.user, expires_at: r.expires_at }, false);
-      this.showSuccess(e.hub, r.user, r.expires_at);
+      this.hubs.setState(e, { kind: 'signed_in', user: r.user, expires_at: r.expires_at, session_ends_at: r.session_ends_at ?? null, renew_due: r.renew_due ?? false }, false);
+      this.showSuccess(e.hub, r.user, r.session_ends_at ?? null);
     } catch (err) {
       const ue = toUiError(err);
       const prev = e.prev ?? { kind: 'checking' };
@@ -234,14 +234,15 @@ export class SignInFlow {
     show(byId('signin-retry'), outcome === 'error');
   }
 
-  private showSuccess(hub: HubView, user: string, expiresAt: string | null): void {
+  /** `endsAt`: when the session needs a new sign-in (its access is renewed silently until then). */
+  private showSuccess(hub: HubView, user: string, endsAt: string | null): void {
     this.showOutcome('success');
     this.lastFailure = null;
     const text = `Signed in to ${displayText(hub.name)} as ${displayText(user)}`;
     setText('success-text', text);
-    const exp = parseTime(expiresAt);
+    const end = parseTime(endsAt);
     const now = this.now();
-    setText('success-expiry', exp ? `Your session ${expiryPhrase(expiresAt, now)} (${dayPhrase(exp, now)}).` : '');
+    setText('success-expiry', end ? `You stay signed in until ${dayPhrase(end, now)}; Hublink renews access by itself until then.` : '');
     const close = byId<HTMLButtonElement>('signin-close');
     close.textContent = 'OK';
     close.focus();
@@ -259,6 +260,9 @@ export class SignInFlow {
     setText('error-cause', sentence(displayText(err.cause, 1000)));
     show(byId('error-cause'), err.cause.trim() !== '');
     setText('error-next', displayText(err.next_step, 1000));
+    // A refusal that will recur the same way is not offered as "Try again": someone must act first.
+    const retry = byId<HTMLButtonElement>('signin-retry');
+    retry.textContent = isTransient(err) ? 'Try again' : 'Sign in again';
     const close = byId<HTMLButtonElement>('signin-close');
     close.textContent = 'Close';
     close.focus();

@@ -161,7 +161,7 @@ pub enum IniProblemKind {
     EmptySection,
 
     #[error(
-        "unknown key `{key}` is ignored: check its spelling (keys: url, name, issuer, client_id, scope, mfa, flow, redirect_port, session_check, extra_audiences, auth, session_cookie, login_path, max_session_days, ca_file, remember_idp_session, link)"
+        "unknown key `{key}` is ignored: check its spelling (keys: url, name, issuer, client_id, scope, mfa, flow, redirect_port, session_check, extra_audiences, auth, session_cookie, login_path, max_session_days, ca_file, remember_idp_session, browser, link)"
     )]
     UnknownKey { key: String },
 

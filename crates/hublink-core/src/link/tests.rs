@@ -1,7 +1,7 @@
 #![allow(clippy::too_many_lines)]
 
 use super::*;
-use crate::settings::NameProblem;
+use crate::settings::{MAX_NAME_CHARS, MAX_URL_CHARS, NameProblem};
 
 const HUB: &str = "hublink://add?url=https://hub.example.com/";
 
@@ -223,6 +223,51 @@ fn over_long_link_refused() {
 fn over_long_url_refused() {
     let link = format!("hublink://add?url=https://hub.example.com/{}", "a".repeat(2100));
     assert_eq!(settings_err(&link), SettingsError::TooLong { key: s("url"), max: 2048 });
+}
+
+/// Found by fuzzing (fuzz/regressions/link/): the limit was checked on the address as given,
+/// but Hublink writes it back normalized (percent-encoded, with a final `/`), which can be
+/// longer — and the link stored for the hub was then refused when read back.
+#[test]
+fn the_url_limit_holds_for_the_address_as_written_back() {
+    let base = "https://hub.example.com/";
+    // 700 backticks are 2100 characters once percent-encoded.
+    let link = format!("hublink://add?url={base}{}", "`".repeat(700));
+    assert_eq!(settings_err(&link), SettingsError::TooLong { key: s("url"), max: MAX_URL_CHARS });
+    let link = format!("{HUB}&session_check={base}{}", "`".repeat(700));
+    assert_eq!(settings_err(&link), SettingsError::TooLong { key: s("session_check"), max: MAX_URL_CHARS });
+    // The final `/` counts: 2048 characters as given become 2049.
+    let path = "a".repeat(MAX_URL_CHARS - base.len());
+    let link = format!("hublink://add?url={base}{path}");
+    assert_eq!(settings_err(&link), SettingsError::TooLong { key: s("url"), max: MAX_URL_CHARS });
+    let at_the_limit = parse(&format!("hublink://add?url={base}{}", &path[1..])).settings;
+    assert_eq!(at_the_limit.url.as_str().len(), MAX_URL_CHARS);
+    assert_eq!(parse(&AuthLink::generate(&at_the_limit)).settings, at_the_limit);
+    // The issuer is kept and written as given, so only its own length counts.
+    let issuer = format!("https://login.example.com/{}", "`".repeat(600));
+    let hub = parse(&format!("{HUB}&issuer={issuer}")).settings;
+    assert_eq!(parse(&AuthLink::generate(&hub)).settings, hub);
+}
+
+/// The settings of a link are stored as its canonical link, which encodes more than a link
+/// must (`!` becomes `%21`): one that would not fit in a link is refused up front, wherever it
+/// came from, rather than stored and then refused when read back.
+#[test]
+fn settings_whose_canonical_link_is_too_long_are_refused() {
+    let bangs = "!".repeat(2000);
+    let link = format!("hublink://add?url=https://hub.example.com/{bangs}&issuer=https://login.example.com/{bangs}");
+    assert!(link.chars().count() < MAX_LINK_CHARS);
+    assert_eq!(settings_err(&link), SettingsError::TooLongForALink { max: MAX_LINK_CHARS });
+    let json = serde_json::json!({"url": format!("https://hub.example.com/{bangs}"), "issuer": format!("https://login.example.com/{bangs}")});
+    let asked = Url::parse(&format!("https://hub.example.com/{bangs}")).unwrap();
+    assert_eq!(
+        HubSettings::from_well_known_json(&asked, &json),
+        Err(SettingsError::TooLongForALink { max: MAX_LINK_CHARS })
+    );
+    // One long value still fits, and reads back (with its final `/`, the issuer is the url
+    // and is not written again).
+    let one = parse(&format!("hublink://add?url=https://hub.example.com/{bangs}/")).settings;
+    assert_eq!(parse(&AuthLink::generate(&one)).settings, one);
 }
 
 #[test]
@@ -677,6 +722,28 @@ fn generate_parse_round_trip() {
         assert!(again.ignored.is_empty());
         assert_eq!(AuthLink::generate(&again.settings), generated);
     }
+}
+
+/// Found by fuzzing (fuzz/regressions/link/): a host longer than a name may be became the
+/// default name uncut, so the link Hublink stores for the hub was refused when read back.
+#[test]
+fn a_host_longer_than_a_name_still_round_trips() {
+    // 113 characters, each label within DNS's 63.
+    let host = format!("{}.{}.example.com", "a".repeat(50), "b".repeat(50));
+    let link = format!("hublink://add?url=https://{host}:8443/");
+    let first = parse(&link).settings;
+    assert_eq!(first.name.chars().count(), MAX_NAME_CHARS, "{}", first.name);
+    assert!(first.name.ends_with('…') && format!("{host}:8443").starts_with(first.name.trim_end_matches('…')));
+    assert_eq!(first.display_host(), format!("{host}:8443"), "the host itself is not cut");
+    let again = parse(&AuthLink::generate(&first)).settings;
+    assert_eq!(again, first);
+    // What the fuzzer found (a host of 112 characters), as a typed address too.
+    let found = format!("hublink://add?url=https://hub.example.c{}om/&scope=%45", "`".repeat(108));
+    let first = parse(&found).settings;
+    assert_eq!(parse(&AuthLink::generate(&first)).settings, first);
+    let Ok(UserInput::HubAddress(address)) = parse_user_input(&format!("https://{host}/")) else { panic!() };
+    let (typed, _) = HubSettings::from_pairs([("url", address.as_str())], Context::Link).unwrap();
+    assert_eq!(parse(&AuthLink::generate(&typed)).settings, typed);
 }
 
 #[test]

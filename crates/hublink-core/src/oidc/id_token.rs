@@ -227,7 +227,8 @@ fn check_times(claims: &Map<String, Value>, expect: &Expectations<'_>) -> Result
     if let Some(iat) = iat.filter(|iat| *iat > now + LEEWAY_SECONDS) {
         return Err(IdTokenProblem::ClockSkew { seconds: now - iat });
     }
-    if now > exp + LEEWAY_SECONDS {
+    // `exp` is whatever the provider wrote (`1e30` reads as i64::MAX): it must not overflow.
+    if now > exp.saturating_add(LEEWAY_SECONDS) {
         return Err(IdTokenProblem::Expired);
     }
     Ok(())

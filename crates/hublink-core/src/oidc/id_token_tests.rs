@@ -139,6 +139,17 @@ fn clocks_within_a_minute_pass_and_beyond_it_are_named() {
     );
 }
 
+/// Found by fuzzing (fuzz/regressions/id_token/): an `exp` at the end of the number line
+/// overflowed when the leeway was added — a panic in debug builds, and in release a token
+/// good for ever refused as already expired.
+#[test]
+fn an_expiry_at_the_end_of_time_is_not_expired() {
+    assert!(check(json!({"exp": i64::MAX})).is_ok());
+    assert!(check(json!({"exp": 92_233_720_368_547_758_071_800_000_000_f64})).is_ok());
+    assert!(check(json!({"exp": "1e300"})).is_ok());
+    assert_eq!(check(json!({"exp": i64::MIN})), Err(IdTokenProblem::Expired));
+}
+
 #[test]
 fn attacks_are_refused() {
     let s = signer("k1");

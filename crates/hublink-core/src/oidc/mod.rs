@@ -57,6 +57,9 @@ pub struct Tokens {
     pub id_token: Option<IdToken>,
     /// How long the access token works; `None` when the provider did not say.
     pub lifetime: Option<Lifetime>,
+    /// How long the refresh token works (`refresh_expires_in`, sent by Keycloak and some
+    /// others; 0 means "no limit" there); `None` when the provider did not say.
+    pub refresh_lifetime: Option<Lifetime>,
 }
 
 /// An access token's lifetime as the provider told it.
@@ -193,6 +196,21 @@ pub fn redirect_path(issuer: &str, announces_iss: bool) -> String {
     let digest = sha2::Sha256::digest(normalized.as_bytes());
     let id: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
     format!("/callback/{id}")
+}
+
+impl From<DeviceAnswer> for DeviceAuthorization {
+    /// What the provider sent, made safe to show (printable, short) and to wait on (an expiry
+    /// of 1 s to a day, a polling interval of 1 to 60 s; 600 s and 5 s when not sent).
+    fn from(device: DeviceAnswer) -> DeviceAuthorization {
+        DeviceAuthorization {
+            device_code: device.device_code,
+            user_code: http::shorten(&device.user_code),
+            verification_uri: http::shorten(&device.verification_uri),
+            verification_uri_complete: device.verification_uri_complete.map(|u| http::shorten(&u)),
+            expires_in: Duration::from_secs(device.expires_in.unwrap_or(600).clamp(1, 86_400).unsigned_abs()),
+            interval: Duration::from_secs(device.interval.unwrap_or(5).clamp(1, 60).unsigned_abs()),
+        }
+    }
 }
 
 /// True when two issuer identifiers name the same issuer: byte-equal, or equal as URLs (so the
@@ -402,14 +420,7 @@ impl Idp {
         let answer =
             post_form(&self.http, &endpoint, &[("client_id", &self.client_id), ("scope", &scope)], what).await?;
         let device: DeviceAnswer = answer.parse(what)?;
-        Ok(DeviceAuthorization {
-            device_code: device.device_code,
-            user_code: http::shorten(&device.user_code),
-            verification_uri: http::shorten(&device.verification_uri),
-            verification_uri_complete: device.verification_uri_complete.map(|u| http::shorten(&u)),
-            expires_in: Duration::from_secs(device.expires_in.unwrap_or(600).clamp(1, 86_400).unsigned_abs()),
-            interval: Duration::from_secs(device.interval.unwrap_or(5).clamp(1, 60).unsigned_abs()),
-        })
+        Ok(DeviceAuthorization::from(device))
     }
 
     /// Poll the token endpoint at the server's interval (slower when told, RFC 8628 §3.5)
@@ -485,11 +496,17 @@ fn random_token() -> Secret {
 
 fn tokens_of(answer: TokenAnswer) -> Tokens {
     let lifetime = answer.lifetime();
+    // At most ten years, like max_session_days: nothing a provider sends may overflow a date.
+    let refresh_lifetime = answer
+        .refresh_expires_in
+        .filter(|s| *s > 0)
+        .map(|s| Lifetime::Lasts(time::Duration::seconds(s.min(3660 * 86_400))));
     Tokens {
         access_token: answer.access_token,
         refresh_token: answer.refresh_token,
         id_token: answer.id_token,
         lifetime,
+        refresh_lifetime,
     }
 }
 

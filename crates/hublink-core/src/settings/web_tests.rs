@@ -75,6 +75,18 @@ fn remember_idp_session_is_for_files_only() {
 }
 
 #[test]
+fn a_browser_per_hub_is_for_files_only() {
+    let (hub, _) = HubSettings::from_pairs(
+        [("url", "https://hub.example.com/"), ("browser", " firefox -P work ")],
+        Context::HubsIni { section_name: "H".into() },
+    )
+    .unwrap();
+    assert_eq!(hub.browser.as_deref(), Some("firefox -P work"));
+    let e = link("url=https://hub.example.com/&browser=firefox").unwrap_err();
+    assert!(matches!(e, SettingsError::NotInLink { .. }), "a link never names a program to run: {e:?}");
+}
+
+#[test]
 fn a_web_hub_round_trips_through_its_canonical_link() {
     let (hub, _) =
         link("url=https://qlik.example.com/finance/&auth=web&session_check=/finance/qps/user&login_path=/finance/hub/")

@@ -65,7 +65,10 @@ impl From<oidc::SignIn> for NewSession {
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub user: String,
+    /// The access token's (or cookie's) expiry: renewed silently.
     pub expires_at: Option<OffsetDateTime>,
+    /// When a new interactive sign-in will be needed.
+    pub session_ends_at: Option<OffsetDateTime>,
     /// The identity provider gave a refresh token, so the session renews itself.
     pub renewable: bool,
     /// When it was stored (the keeper's clock).

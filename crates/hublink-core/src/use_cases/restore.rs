@@ -75,7 +75,14 @@ impl RestoreOne {
         let mut refreshed = false;
         loop {
             match crate::hub_check::accepts(idp, hub, &self.parts.policy, &session.access_token).await {
-                Ok(()) => return SessionState::SignedIn { user: session.user, expires_at: session.expires_at },
+                Ok(()) => {
+                    let session_ends_at = session.ends_at(hub.settings.max_session_days);
+                    return SessionState::SignedIn {
+                        user: session.user,
+                        expires_at: session.expires_at,
+                        session_ends_at,
+                    };
+                }
                 Err(Error::ServerRefused { status: 401, .. }) if !refreshed && session.refresh_token.is_some() => {
                     refreshed = true;
                     session = match self.keeper.fresh(hub, Some(idp), session, true).await {
@@ -115,7 +122,8 @@ impl RestoreOne {
         };
         match probed {
             Ok(WebCheck::Good { .. }) => {
-                SessionState::SignedIn { user: session.user, expires_at: session.cookie.expires_at }
+                let session_ends_at = session.ends_at(hub.settings.max_session_days);
+                SessionState::SignedIn { user: session.user, expires_at: session.cookie.expires_at, session_ends_at }
             }
             Ok(WebCheck::NotSignedIn { reason }) => self.renew_web(hub, &session, reason, judge).await,
             Err(e) => judge.failure(e),
@@ -131,7 +139,11 @@ impl RestoreOne {
         };
         tracing::info!(hub = %hub.settings.name, %reason, "the hub's session ended; renewing it silently");
         match sign_in.run(hub, Mode::Silent, Some(session), &|_| {}).await {
-            Ok(signed_in) => SessionState::SignedIn { user: signed_in.user, expires_at: signed_in.expires_at },
+            Ok(signed_in) => SessionState::SignedIn {
+                user: signed_in.user,
+                expires_at: signed_in.expires_at,
+                session_ends_at: signed_in.session_ends_at,
+            },
             Err(e) => judge.failure(e),
         }
     }

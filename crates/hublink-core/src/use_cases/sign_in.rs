@@ -36,14 +36,22 @@ impl SignIn {
             return WebSignIn::new(&self.parts, hub)?.run(hub, mode, None, progress).await;
         }
         let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
+        let chosen = self.browser_for(hub);
         let ctx = SignInContext {
             hub,
             idp: &idp,
-            browser: &*self.parts.browser,
+            browser: chosen.as_ref().map_or(&*self.parts.browser, |b| b as &dyn crate::browser::Browser),
             options,
             progress,
             acceptor: Acceptor { hub, idp: &idp, policy: &self.parts.policy, keeper: &self.keeper },
         };
         SignInMethod::choose(hub, &options).run(&ctx).await
+    }
+
+    /// The hub's own browser: the user's choice in the window, else the administrator's
+    /// `browser` in hubs.ini; `None`: the usual one (`HUBLINK_BROWSER`, else the system's).
+    fn browser_for(&self, hub: &Hub) -> Option<crate::browser::SystemBrowser> {
+        let (prefs, _) = crate::preferences::Preferences::load(&self.parts.paths);
+        prefs.browsers.get(&hub.id).or(hub.settings.browser.as_ref()).map(|c| crate::browser::SystemBrowser::command(c))
     }
 }
