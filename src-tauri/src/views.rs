@@ -214,6 +214,32 @@ pub struct ProposalView {
     pub issued_by_organization: bool,
     /// The link carries a signature that does not verify (why), shown as a warning.
     pub signature_problem: Option<String>,
+    /// OIDC hubs: who receives the identity provider's access token (`None` for `auth=web`).
+    pub token: Option<TokenView>,
+}
+
+/// Who receives the identity provider's access token ([`hublink_core::hub_check`]'s rule).
+#[derive(Serialize)]
+pub struct TokenView {
+    /// The identity provider's host.
+    pub identity_provider: String,
+    /// The hub's session-check host, when it receives the token…
+    pub hub: Option<String>,
+    /// …and why it may ("set by your administrator in hubs.ini", …).
+    pub hub_reason: Option<&'static str>,
+    /// A `session_check` host that is not used: nothing pairs it with the identity provider.
+    pub unused_check: Option<String>,
+}
+
+impl From<&hublink_core::hub_check::TokenRecipients> for TokenView {
+    fn from(r: &hublink_core::hub_check::TokenRecipients) -> TokenView {
+        TokenView {
+            identity_provider: r.identity_provider.clone(),
+            hub: r.hub.as_ref().map(|(host, _)| host.clone()),
+            hub_reason: r.hub.as_ref().map(|(_, why)| why.describe()),
+            unused_check: r.unpaired_check.clone(),
+        }
+    }
 }
 
 impl ProposalView {
@@ -248,6 +274,7 @@ impl ProposalView {
                 hublink_core::link_signing::LinkSignature::Invalid { reason } => Some(reason.clone()),
                 _ => None,
             },
+            token: p.token_recipients.as_ref().map(TokenView::from),
         }
     }
 }

@@ -131,6 +131,8 @@ describe('doctor and certificates', () => {
     const r = await user.run(['doctor', 'Demo Hub']);
     assert.equal(r.code, 0, show(r));
     for (const step of [/ok +DNS/, /ok +TCP/, /ok +OpenID Connect discovery/, /ok +clock/]) assert.match(r.stdout, step);
+    // oidc-provider names itself in every answer (RFC 9207): the plain /callback, any port.
+    assert.match(r.stdout, /ok +redirect URI.*register http:\/\/127\.0\.0\.1\/callback for/, show(r));
   });
 
   test('doctor names the failing step and the next one for a dead address (exit 4)', async () => {

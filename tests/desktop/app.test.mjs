@@ -81,6 +81,9 @@ describe('hubs.ini, links and the scheme', () => {
     assert.ok(host);
     assert.match(await (await session.$('#confirm-host')).text(), /127\.0\.0\.1:\d+/);
     assert.equal(await (await session.$('#confirm-name')).text(), 'Linked Hub');
+    // Who receives the IdP's token: the IdP, and this hub's session check, which is on the IdP's host.
+    assert.match(await (await session.$('#confirm-token')).text(),
+      /^The identity provider 127\.0\.0\.1:\d+ and 127\.0\.0\.1:\d+ \(this hub’s session check, on the identity provider's own host\)\.$/);
     await saveScreenshot(session, 'confirmation');
     await (await session.$('#confirm-add')).click();
     await session.waitFor('the new button', async () => (await hubNames(session)).includes('Linked Hub'));

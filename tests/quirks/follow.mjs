@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The stand-in "system browser" for the quirks ring (HUBLINK_BROWSER): the URL to open is the
 // last argument. It GETs it, follows 3xx redirects by hand (at most 10) until it reaches the
-// loopback callback (http://127.0.0.1:<port>/callback), fetches that too, and stops. Every URL
+// loopback callback (http://127.0.0.1:<port>/callback, or /callback/<id>), fetches that too, and stops. Every URL
 // it visits is appended as one line to $HUBLINK_TEST_BROWSER_LOG (when set); problems are
 // appended as lines starting with "# ".
 //
@@ -54,7 +54,7 @@ function get(url) {
 
 const isCallback = (url) => {
   const u = new URL(url);
-  return u.protocol === 'http:' && u.hostname === '127.0.0.1' && u.pathname === '/callback';
+  return u.protocol === 'http:' && u.hostname === '127.0.0.1' && /^\/callback(\/|$)/.test(u.pathname);
 };
 
 try {

@@ -39,6 +39,17 @@ export function defaultQuirks() {
     // device flow
     deviceCodeTtl: 600,
     deviceInterval: 1,
+    // hostile or broken providers (tests/attacks)
+    sendIss: true, // RFC 9207 `iss` in authorization responses (Entra ID sends none)
+    redirectPaths: ['/callback'], // registered loopback paths (any port, RFC 8252 §7.3)
+    discoveryPatch: {}, // merged into discovery last; a null value removes the field
+    idTokenNonce: undefined, // set → this nonce instead of the sign-in's
+    replayIdToken: false, // answer with the previous ID token again
+    idTokenAlg: 'RS256', // 'none', or 'HS256-public-key' (HMAC keyed with the public key)
+    idTokenKid: undefined, // set → this `kid` in the ID token header
+    redirects: {}, // path → absolute URL: that endpoint answers 302 there instead
+    tokenDelayMs: 0, // the token endpoint answers this much later
+    tokenPaddingBytes: 0, // the token answer carries this many bytes of padding
   };
 }
 
@@ -52,7 +63,11 @@ function newSigningKey() {
   });
   const jwk = crypto.createPublicKey(publicKey).export({ format: 'jwk' });
   const kid = crypto.createHash('sha256').update(jwk.n).digest('base64url').slice(0, 16);
-  return { privateKey: crypto.createPrivateKey(privateKey), jwk: { kty: jwk.kty, n: jwk.n, e: jwk.e, kid, use: 'sig', alg: 'RS256' } };
+  return {
+    privateKey: crypto.createPrivateKey(privateKey),
+    publicPem: publicKey,
+    jwk: { kty: jwk.kty, n: jwk.n, e: jwk.e, kid, use: 'sig', alg: 'RS256' },
+  };
 }
 
 let processKey; // one key per process: generating RSA keys is slow on 2 cores
@@ -76,17 +91,19 @@ function readBody(req) {
   });
 }
 
-function listen(server, port = 0) {
+/** Listen on host:port (an ephemeral port by default); resolves with the port. */
+export function listen(server, port = 0, host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve(server.address().port);
     });
   });
 }
 
-function closeServer(server) {
+/** Stop a server now, open connections included. */
+export function closeServer(server) {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
@@ -103,6 +120,7 @@ function freshCounters() {
     userinfoRefused: 0,
     revoke: 0,
     deviceAuthorization: 0,
+    redirected: 0,
   };
 }
 
@@ -124,14 +142,20 @@ export async function startQuirkIdp(options = {}) {
   const devices = new Map(); // device_code → { userCode, exp, approved, done, scope }
 
   let origin = '';
+  let lastIdToken = null;
   const nowMs = () => Date.now() + quirks.clockOffsetSeconds * 1000; // the IdP's clock
   const nowS = () => Math.floor(nowMs() / 1000);
   const issuer = () => (quirks.issuerWithoutSlash ? origin : `${origin}${realm}`);
   const issuerPath = () => (quirks.issuerWithoutSlash ? '' : realm);
 
-  function sign(claims) {
-    const header = { alg: 'RS256', typ: 'JWT', kid: key.jwk.kid };
+  function sign(claims, alg = 'RS256') {
+    const header = { alg: alg === 'HS256-public-key' ? 'HS256' : alg, typ: 'JWT', kid: quirks.idTokenKid ?? key.jwk.kid };
     const input = `${b64url(header)}.${b64url(claims)}`;
+    if (alg === 'none') return `${input}.`;
+    if (alg === 'HS256-public-key') {
+      // The classic confusion: the RSA public key, as published, used as an HMAC secret.
+      return `${input}.${crypto.createHmac('sha256', key.publicPem).update(input).digest('base64url')}`;
+    }
     const sig = crypto.sign('RSA-SHA256', Buffer.from(input), key.privateKey).toString('base64url');
     return `${input}.${sig}`;
   }
@@ -149,11 +173,13 @@ export async function startQuirkIdp(options = {}) {
       email: USER.email,
       name: USER.name,
     };
-    if (nonce !== undefined) claims.nonce = nonce;
+    if (nonce !== undefined) claims.nonce = quirks.idTokenNonce ?? nonce;
     if (quirks.azp !== undefined && quirks.azp !== null) claims.azp = quirks.azp;
     if (!quirks.omitAmr) claims.amr = quirks.amr;
     Object.assign(claims, quirks.idTokenExtraClaims ?? {});
-    return sign(claims);
+    const token = quirks.replayIdToken && lastIdToken ? lastIdToken : sign(claims, quirks.idTokenAlg);
+    lastIdToken = token;
+    return token;
   }
 
   function issueTokens({ scope, nonce, consent, refreshToken, includeIdToken = true }) {
@@ -200,7 +226,7 @@ export async function startQuirkIdp(options = {}) {
   const oauthError = (res, status, error, description) => json(res, status, { error, error_description: description });
 
   function discovery() {
-    return {
+    const doc = {
       issuer: issuer(),
       authorization_endpoint: `${origin}/authorize`,
       token_endpoint: `${origin}/token`,
@@ -217,7 +243,13 @@ export async function startQuirkIdp(options = {}) {
       token_endpoint_auth_methods_supported: ['none'],
       claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'amr', 'preferred_username', 'email', 'name'],
       prompt_values_supported: ['none', 'login', 'consent'],
+      authorization_response_iss_parameter_supported: true,
     };
+    for (const [k, v] of Object.entries(quirks.discoveryPatch ?? {})) {
+      if (v === null) delete doc[k];
+      else doc[k] = v;
+    }
+    return doc;
   }
 
   function authorize(req, res, url) {
@@ -227,15 +259,17 @@ export async function startQuirkIdp(options = {}) {
     requests.authorizeAll.push(q);
     if (q.client_id !== clientId) return send(res, 400, 'text/plain', `unknown client_id ${q.client_id}\n`);
     const redirect = q.redirect_uri ?? '';
-    if (!/^http:\/\/127\.0\.0\.1:\d+\/callback$/.test(redirect)) {
-      return send(res, 400, 'text/plain', `redirect_uri must be http://127.0.0.1:<port>/callback, got ${redirect}\n`);
+    const loopback = /^http:\/\/127\.0\.0\.1:\d+(\/[^?#]*)$/.exec(redirect);
+    if (!loopback || !quirks.redirectPaths.includes(loopback[1])) {
+      const registered = quirks.redirectPaths.map((p) => `http://127.0.0.1:<port>${p}`).join(' or ');
+      return send(res, 400, 'text/plain', `redirect_uri must be ${registered}, got ${redirect}\n`);
     }
     const back = new URL(redirect);
     const fail = (error, description) => {
       back.searchParams.set('error', error);
       back.searchParams.set('error_description', description);
       if (q.state) back.searchParams.set('state', q.state);
-      back.searchParams.set('iss', issuer());
+      if (quirks.sendIss) back.searchParams.set('iss', issuer());
       res.writeHead(302, { Location: back.toString(), Date: new Date(nowMs()).toUTCString() });
       res.end();
     };
@@ -250,7 +284,7 @@ export async function startQuirkIdp(options = {}) {
     });
     back.searchParams.set('code', code);
     if (q.state !== undefined) back.searchParams.set('state', q.state);
-    back.searchParams.set('iss', issuer());
+    if (quirks.sendIss) back.searchParams.set('iss', issuer());
     res.writeHead(302, { Location: back.toString(), Date: new Date(nowMs()).toUTCString() });
     return res.end();
   }
@@ -258,6 +292,7 @@ export async function startQuirkIdp(options = {}) {
   async function token(req, res) {
     const p = Object.fromEntries(new URLSearchParams(await readBody(req)));
     requests.token.push({ grant_type: p.grant_type });
+    if (quirks.tokenDelayMs) await new Promise((r) => { setTimeout(r, quirks.tokenDelayMs); });
     if (p.client_id && p.client_id !== clientId) return oauthError(res, 401, 'invalid_client', 'unknown client');
     if (p.grant_type === 'authorization_code') {
       counters.token.authorization_code += 1;
@@ -267,7 +302,9 @@ export async function startQuirkIdp(options = {}) {
       if (grant.redirectUri !== p.redirect_uri) return oauthError(res, 400, 'invalid_grant', 'redirect_uri mismatch');
       const challenge = crypto.createHash('sha256').update(p.code_verifier ?? '').digest('base64url');
       if (challenge !== grant.challenge) return oauthError(res, 400, 'invalid_grant', 'PKCE verification failed');
-      return json(res, 200, issueTokens({ scope: grant.scope, nonce: grant.nonce, consent: grant.consent }));
+      const answer = issueTokens({ scope: grant.scope, nonce: grant.nonce, consent: grant.consent });
+      if (quirks.tokenPaddingBytes) answer.padding = 'x'.repeat(quirks.tokenPaddingBytes);
+      return json(res, 200, answer);
     }
     if (p.grant_type === 'refresh_token') {
       counters.token.refresh_token += 1;
@@ -356,6 +393,12 @@ export async function startQuirkIdp(options = {}) {
   async function handle(req, res) {
     const url = new URL(req.url, origin);
     const p = url.pathname;
+    const elsewhere = quirks.redirects?.[p === `${issuerPath()}/.well-known/openid-configuration` ? '/discovery' : p];
+    if (elsewhere) {
+      counters.redirected += 1;
+      res.writeHead(302, { Location: elsewhere, 'Content-Length': 0 });
+      return res.end();
+    }
     if (req.method === 'GET' && p === `${issuerPath()}/.well-known/openid-configuration`) {
       counters.discovery += 1;
       return json(res, 200, discovery());

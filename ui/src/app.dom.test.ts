@@ -65,7 +65,8 @@ function proposal(p: Partial<ProposalView> = {}): ProposalView {
   return {
     proposal_id: 9, hub_id: 'pay', name: 'Payroll', host: 'pay.example.com', url: 'https://pay.example.com/', issuer: 'https://idp.example.com',
     client_id: 'hublink', mfa_required: false, flow: 'browser', international_host: false, auth: 'oidc', session_check: null, origin: 'link', origin_detail: '', ignored: [],
-    already_present: false, received_from: 'link', issued_by_organization: false, signature_problem: null, ...p,
+    already_present: false, received_from: 'link', issued_by_organization: false, signature_problem: null,
+    token: { identity_provider: 'idp.example.com', hub: null, hub_reason: null, unused_check: null }, ...p,
   };
 }
 
@@ -176,6 +177,7 @@ describe('welcome page', () => {
       issuer: 'https://idp.example.com', client_id: 'hublink', mfa_required: true, flow: 'browser', international_host: true, auth: 'oidc', session_check: null,
       origin: 'link', origin_detail: '', ignored: ['theme'], already_present: false, received_from: 'link',
       hub_id: 'fin', issued_by_organization: false, signature_problem: null,
+      token: { identity_provider: 'idp.example.com', hub: null, hub_reason: null, unused_check: 'xn--fnance-4ua.example.com' },
     };
     backend(emptyView(), {});
     handlers.take_pending_links = () => ['hublink://add?url=https://xn--fnance-4ua.example.com/'];
@@ -189,6 +191,10 @@ describe('welcome page', () => {
     expect($('#confirm-name').textContent).toBe('Finance Hub');
     expect($('#confirm-idn').hidden).toBe(false);
     expect($('#confirm-ignored').textContent).toContain('theme');
+    // Who gets the identity provider's token: only the IdP; the link's own session check is not used.
+    expect($('#confirm-token').hidden).toBe(false);
+    expect($('#confirm-token').textContent).toContain('Only the identity provider idp.example.com.');
+    expect($('#confirm-token').textContent).toContain('session check on xn--fnance-4ua.example.com is not used');
     // An unsigned link: neither the organisation's line nor the signature warning.
     expect($('#confirm-issued').hidden).toBe(true);
     expect($('#confirm-signature-problem').hidden).toBe(true);

@@ -193,13 +193,14 @@ export function installFakeBackend(scenario: string): void {
     const host = url.host;
     const hubId = `h-${host}`;
     const present = hubs.some((h) => h.id === hubId || h.host === host);
+    const issuerUrl = issuer ?? (origin === 'address_as_issuer' ? url.href : 'https://login.example.com/realms/corp');
     const p: ProposalView = {
       proposal_id: nextProposal++,
       hub_id: hubs.find((h) => h.host === host)?.id ?? hubId,
       name: name ?? host,
       host,
       url: url.href,
-      issuer: issuer ?? (origin === 'address_as_issuer' ? url.href : 'https://login.example.com/realms/corp'),
+      issuer: issuerUrl,
       client_id: client,
       mfa_required: mfa,
       flow,
@@ -216,6 +217,7 @@ export function installFakeBackend(scenario: string): void {
         sig === null || sig === 'demo'
           ? null
           : "it does not match the link's contents with any of the organisation's keys (the link was changed, or signed by someone else)",
+      token: { identity_provider: new URL(issuerUrl).host, hub: null, hub_reason: null, unused_check: null },
     };
     proposals.set(p.proposal_id, p);
     return p;

@@ -20,6 +20,7 @@ import {
   proposalOrigin,
   sentence,
   signatureWarning,
+  tokenRecipients,
   sincePhrase,
   sourceLabel,
   stateLabel,
@@ -328,6 +329,10 @@ export function fillConfirm(p: ProposalView): void {
     document.createTextNode(flow[0]?.toUpperCase() + flow.slice(1)),
     ...(p.mfa_required ? [el('span', { class: 'tag tag-mfa', text: 'second factor required' })] : []),
   );
+  const token = tokenRecipients(p.token);
+  show(byId('confirm-token-label'), token !== '');
+  show(byId('confirm-token'), token !== '');
+  setText('confirm-token', token);
   setText('confirm-origin', proposalOrigin(p));
   setText('confirm-origin-detail', p.origin_detail ? ` ${displayText(p.origin_detail, 400)}` : '');
   const hasIgnored = p.ignored.length > 0;

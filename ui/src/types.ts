@@ -49,6 +49,16 @@ export type ProposalView = {
   issued_by_organization: boolean;
   /** The link carries a signature that does not verify: why. */
   signature_problem: string | null;
+  /** OIDC hubs: who receives the identity provider's access token; null for `auth=web`. */
+  token: TokenView | null;
+};
+/** Hosts that receive an identity provider's token: always the IdP; the hub's session check only when paired with it. */
+export type TokenView = {
+  identity_provider: string;
+  /** The hub's session-check host, when it receives the token, and why it may. */
+  hub: string | null; hub_reason: string | null;
+  /** A session check the link names that is not used (nothing pairs it with the identity provider). */
+  unused_check: string | null;
 };
 /** The settings dialog (src-tauri views.rs PreferencesView). */
 export type PreferencesView = { start_at_login: boolean; keep_running: boolean; renew_warning_days: number };

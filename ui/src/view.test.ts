@@ -30,6 +30,7 @@ import {
   stateLabel,
   supportDetails,
   toUiError,
+  tokenRecipients,
 } from './view';
 
 const fmt = { locale: 'en-GB', timeZone: 'UTC' };
@@ -329,6 +330,17 @@ describe('toUiError and proposals', () => {
     expect(wrapped.code).toBe('internal');
     expect(wrapped.cause).toBe('command login not found');
     expect(toUiError(new Error('boom')).cause).toBe('boom');
+  });
+  it('says who receives the identity provider\'s token', () => {
+    const t = { identity_provider: 'login.corp.example', hub: null, hub_reason: null, unused_check: null };
+    expect(tokenRecipients(t)).toBe('Only the identity provider login.corp.example.');
+    expect(tokenRecipients({ ...t, unused_check: 'hub.evil.example' })).toBe(
+      'Only the identity provider login.corp.example. The link’s session check on hub.evil.example is not used: only your organization can let another host receive the token.',
+    );
+    expect(tokenRecipients({ ...t, hub: 'hub.corp.example', hub_reason: 'set by your administrator in hubs.ini' })).toBe(
+      'The identity provider login.corp.example and hub.corp.example (this hub’s session check, set by your administrator in hubs.ini).',
+    );
+    expect(tokenRecipients(null)).toBe('');
   });
   it('describes where a proposal came from', () => {
     const p = { received_from: 'link', origin: 'published_by_hub' } as ProposalView;

@@ -1,7 +1,7 @@
 // Pure presentation logic: every word the welcome page derives from the backend's data.
 // No DOM, no clock, no I/O here: `now` and the date format are always passed in, so all of
 // it is unit-tested (view.test.ts).
-import type { HubState, HubView, IniProblemView, PolicyView, ProposalView, UiError } from './types';
+import type { HubState, HubView, IniProblemView, PolicyView, ProposalView, UiError, TokenView } from './types';
 
 /** A card's state: the backend's HubState, plus 'signing_in' while a login runs. */
 export type CardState = HubState | { kind: 'signing_in' };
@@ -364,6 +364,17 @@ export function proposalOrigin(p: ProposalView): string {
         ? 'The hub published its own sign-in settings.'
         : 'The hub publishes no settings, so its address is used as the sign-in provider.';
   return `${received} ${origin}`;
+}
+
+/** Who receives the identity provider's token, for the confirmation ("" for a cookie hub). */
+export function tokenRecipients(t: TokenView | null | undefined): string {
+  if (!t) return '';
+  const idp = displayText(t.identity_provider, 300);
+  if (t.hub) return `The identity provider ${idp} and ${displayText(t.hub, 300)} (this hub’s session check, ${displayText(t.hub_reason ?? '', 100)}).`;
+  const only = `Only the identity provider ${idp}.`;
+  return t.unused_check
+    ? `${only} The link’s session check on ${displayText(t.unused_check, 300)} is not used: only your organization can let another host receive the token.`
+    : only;
 }
 
 /** The warning a link with a bad signature gets in its confirmation. */

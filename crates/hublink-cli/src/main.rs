@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use hublink_core::hub_check::TokenRecipients;
 use hublink_core::link::AuthLink;
 use hublink_core::link_signing::{self, LinkSignature};
 use hublink_core::settings::{Context, HubSettings};
@@ -290,6 +291,9 @@ fn describe_proposal(p: &Proposal) -> String {
             if s.flow == hublink_core::settings::Flow::Device { ", device code" } else { "" }
         );
     }
+    if let Some(recipients) = &p.token_recipients {
+        out += &format!("  Token:    {}\n", describe_token(recipients));
+    }
     out += &format!(
         "  From:     {}\n",
         match &p.origin {
@@ -309,6 +313,24 @@ fn describe_proposal(p: &Proposal) -> String {
         out += &format!("  Ignored:  unknown parameters {} (not acted on)\n", p.ignored.join(", "));
     }
     out
+}
+
+/// Who receives the identity provider's access token (hub_check's rule), in one line.
+fn describe_token(r: &TokenRecipients) -> String {
+    match (&r.hub, &r.unpaired_check) {
+        (Some((host, why)), _) => format!(
+            "the identity provider's token goes to {} and to {host} (this hub's session check, {})",
+            r.identity_provider,
+            why.describe()
+        ),
+        (None, Some(host)) => format!(
+            "the identity provider's token goes only to the identity provider {}; the session check on {host} is not used (only your organization can let another host receive it)",
+            r.identity_provider
+        ),
+        (None, None) => {
+            format!("the identity provider's token goes only to the identity provider {}", r.identity_provider)
+        }
+    }
 }
 
 fn list(app: &Hublink, json: bool) -> Result<ExitCode, Error> {

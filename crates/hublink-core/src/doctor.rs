@@ -101,6 +101,7 @@ pub async fn diagnose(settings: &HubSettings) -> Report {
                 features.push("userinfo");
             }
             report.pass("OpenID Connect discovery", format!("{} offers {}", idp.issuer, features.join(", ")));
+            report.pass("redirect URI", redirect_uri_to_register(settings, &idp));
         }
         Err(e) => {
             report.fail("OpenID Connect discovery", &e);
@@ -111,6 +112,20 @@ pub async fn diagnose(settings: &HubSettings) -> Report {
         check_clock(&mut report, &client, issuer, started).await;
     }
     report
+}
+
+/// What the administrator registers at the identity provider for Hublink's client.
+fn redirect_uri_to_register(settings: &HubSettings, idp: &Idp) -> String {
+    let port = settings.redirect_port.map(|p| format!(":{p}")).unwrap_or_default();
+    let why = if idp.announces_iss() {
+        "it names itself in every answer (RFC 9207), and Hublink checks that name"
+    } else {
+        "its own path, because it does not name itself in its answers (RFC 9207); a code that comes back elsewhere is refused"
+    };
+    format!(
+        "register http://127.0.0.1{port}{} for Hublink's client at the identity provider: {why}",
+        idp.redirect_path()
+    )
 }
 
 /// DNS and TCP to the host — or to the proxy in effect for it, which is where the requests go —

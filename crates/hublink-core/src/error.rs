@@ -118,6 +118,12 @@ pub enum Error {
     #[error("the sign-in callback was refused: {0}")]
     Callback(String),
 
+    /// The answer to a browser sign-in was not sent by the identity provider the sign-in
+    /// started with (an IdP mix-up, RFC 9700 §4.4), or lacks the `iss` that provider announces
+    /// (RFC 9207). Its code was not sent anywhere. It fails the same way every time.
+    #[error("the answer to this sign-in did not come from {issuer}: {detail}")]
+    MixUp { issuer: String, detail: String },
+
     #[error("you are not signed in to {hub}: {reason}")]
     SignInRequired { hub: String, reason: String },
 
@@ -441,6 +447,7 @@ impl Error {
             | ServerRefused { .. }
             | WebRefused(_)
             | Callback(_)
+            | MixUp { .. }
             | SignInRequired { .. } => ExitCode::Refused,
             StorageUnavailable { .. } => ExitCode::Storage,
             Cancelled | TimedOut { .. } => ExitCode::Cancelled,
@@ -485,6 +492,7 @@ impl Error {
             NotForWebHub { .. } => "not_for_web_hub",
             HubError { .. } => "hub_error",
             Callback(_) => "callback_refused",
+            MixUp { .. } => "idp_mix_up",
             SignInRequired { .. } => "sign_in_required",
             StorageUnavailable { .. } => "secure_storage_unavailable",
             Cancelled => "cancelled",
@@ -516,7 +524,9 @@ impl Error {
             Network { .. } | Proxy { .. } => "the network request failed".into(),
             Tls { .. } => "the secure connection failed".into(),
             Discovery { .. } => "the identity provider is not usable".into(),
-            IdpRefused { .. } | MfaMissing { .. } | Callback(_) | IdToken { .. } => "sign-in refused".into(),
+            IdpRefused { .. } | MfaMissing { .. } | Callback(_) | MixUp { .. } | IdToken { .. } => {
+                "sign-in refused".into()
+            }
             Protocol(_) => "the sign-in failed".into(),
             ServerRefused { .. } | WebRefused(_) => "server authentication failed".into(),
             NeedsApp { .. } => "this hub signs in in the Hublink app".into(),
@@ -567,6 +577,7 @@ impl Error {
             NeedsApp { .. } | NotForWebHub { .. } => self.to_string(),
             HubError { status, reason } => format!("HTTP {status}: {reason}"),
             Callback(d) => d.clone(),
+            MixUp { .. } => self.to_string(),
             SignInRequired { reason, .. } => reason.clone(),
             StorageUnavailable { problem } => problem.to_string(),
             Cancelled => "you cancelled it".into(),
@@ -619,6 +630,9 @@ impl Error {
             ),
             HubError { .. } => "The hub is failing; try again later, and tell the hub's administrator if it persists.".into(),
             Callback(_) => "Start the sign-in again from Hublink.".into(),
+            MixUp { issuer, .. } => format!(
+                "Do not use this hub until your administrator has looked at it: nothing was sent to {issuer}, and signing in again will be refused the same way. If you added it from a link, remove it (`hublink remove`); if it is your organisation's, send this to your administrator (docs/admin/identity-providers.md, \"Redirect URI\")."
+            ),
             SignInRequired { hub, .. } => format!("Sign in again: `hublink login \"{hub}\"`."),
             StorageUnavailable { problem } => storage_next_step(problem),
             Cancelled => "Sign in again when you are ready.".into(),
@@ -691,5 +705,30 @@ mod web_refusal_tests {
             assert_eq!(e.exit_code(), ExitCode::Refused);
             assert!(!e.next_step().to_lowercase().contains("try again"), "{}", e.next_step());
         }
+    }
+}
+
+#[cfg(test)]
+mod mix_up_tests {
+    use super::*;
+
+    #[test]
+    fn a_mix_up_is_refused_for_good_and_says_who_acts() {
+        let e = Error::MixUp {
+            issuer: "https://evil.example".into(),
+            detail: "it names the issuer https://login.example.com".into(),
+        };
+        assert_eq!(
+            (e.code(), e.exit_code(), e.message().as_str()),
+            ("idp_mix_up", ExitCode::Refused, "sign-in refused")
+        );
+        assert!(
+            e.cause().contains("did not come from https://evil.example") && e.cause().contains("login.example.com")
+        );
+        let next = e.next_step().to_lowercase();
+        assert!(
+            !next.contains("try again") && next.contains("administrator") && next.contains("hublink remove"),
+            "{next}"
+        );
     }
 }

@@ -1,7 +1,14 @@
 //! The one-shot loopback redirect listener of RFC 8252 §7.3: bound to 127.0.0.1 only, it waits
 //! for the one request that carries our `state`. Requests with another state (a forged or stale
 //! callback) are answered 400 and ignored, so they can neither complete nor abort the sign-in.
-//! The browser tab is answered only when the sign-in has finished, so it shows the real outcome.
+//! It stops listening as soon as it has that request (or when its wait is given up), so no
+//! second answer can reach it. The browser tab is answered only when the sign-in has finished,
+//! so it shows the real outcome.
+//!
+//! Each sign-in listens at one address path, chosen per identity provider
+//! ([`crate::oidc::redirect_path`]): an answer that carries our `state` but arrives at another
+//! path was sent by an identity provider other than the one this sign-in started with (the
+//! IdP mix-up of RFC 9700 §4.4.2) and ends the sign-in without being redeemed.
 
 use std::time::Duration;
 
@@ -14,9 +21,13 @@ use crate::secret::AuthorizationCode;
 const MAX_REQUEST: usize = 16 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The path every sign-in answer arrives under: `/callback`, or `/callback/<id>`.
+const CALLBACK: &str = "/callback";
+
 pub struct Loopback {
     listener: TcpListener,
     port: u16,
+    path: String,
 }
 
 /// What the identity provider sent back.
@@ -29,12 +40,16 @@ pub enum CallbackResult {
 /// The accepted callback, with the browser still waiting for its page.
 pub struct Callback {
     pub result: CallbackResult,
+    /// The answer carried our `state` but arrived at this other path: it was sent to the
+    /// redirect URI of another identity provider (printable and short).
+    pub elsewhere: Option<String>,
     stream: TcpStream,
 }
 
 impl Loopback {
-    /// Bind 127.0.0.1 on `port`, or an ephemeral port when `None`.
-    pub async fn bind(port: Option<u16>) -> Result<Loopback> {
+    /// Bind 127.0.0.1 on `port` (an ephemeral port when `None`), to receive answers at `path`
+    /// (`/callback` or `/callback/<id>`).
+    pub async fn bind(port: Option<u16>, path: &str) -> Result<Loopback> {
         let failed = |e: std::io::Error| match port {
             Some(p) => Error::Network {
                 what: format!("the sign-in callback port 127.0.0.1:{p} (set by redirect_port)"),
@@ -47,24 +62,29 @@ impl Loopback {
                 source: Some(crate::error::Cause::new(e)),
             },
         };
+        if callback_path(path) != Some(path) {
+            return Err(Error::Internal(format!("{path} is not a sign-in callback path")));
+        }
         let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0))).await.map_err(failed)?;
         let port = listener.local_addr().map_err(failed)?.port();
-        Ok(Loopback { listener, port })
+        Ok(Loopback { listener, port, path: path.to_owned() })
     }
 
     pub fn redirect_uri(&self) -> String {
-        format!("http://127.0.0.1:{}/callback", self.port)
+        format!("http://127.0.0.1:{}{}", self.port, self.path)
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Wait (forever: the caller bounds it) for the callback that carries `state`.
+    /// Wait (forever: the caller bounds it) for the callback that carries `state`. The
+    /// listener is consumed: it closes when the callback is taken, or when the caller stops
+    /// waiting (the future is dropped).
     ///
     /// Each connection is read in its own task: browsers open speculative connections that
     /// send nothing, and one of those must not hold up the real answer.
-    pub async fn accept(&self, state: &str) -> Result<Callback> {
+    pub async fn accept(self, state: &str) -> Result<Callback> {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(TcpStream, Option<Vec<u8>>)>(16);
         loop {
             tokio::select! {
@@ -79,7 +99,7 @@ impl Loopback {
                     Err(e) => tracing::debug!(error = %e, "loopback accept failed"),
                 },
                 Some((stream, request)) = rx.recv() => {
-                    if let Some(callback) = handle(stream, request, state).await {
+                    if let Some(callback) = handle(stream, request, state, &self.path).await {
                         return Ok(callback);
                     }
                 }
@@ -93,7 +113,7 @@ impl Loopback {
 pub(crate) enum Refused {
     /// Not a GET with a target on its first line (or not UTF-8, or not read at all): 400.
     Unreadable,
-    /// Another path than `/callback` (a favicon, a probe): 404.
+    /// A path outside `/callback` (a favicon, a probe): 404.
     NotFound,
     /// A callback without our `state` (forged or stale): 400, and the sign-in goes on waiting.
     WrongState,
@@ -120,10 +140,9 @@ impl Refused {
 /// and fuzzed without a socket.
 pub(crate) fn parse_request(request: &[u8], state: &str) -> std::result::Result<CallbackResult, Refused> {
     let target = request_target(request).ok_or(Refused::Unreadable)?;
-    let query =
-        target.strip_prefix("/callback").filter(|r| r.is_empty() || r.starts_with('?')).ok_or(Refused::NotFound)?;
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes()).into_owned().collect();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    callback_path(path).ok_or(Refused::NotFound)?;
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if get("state").as_deref() != Some(state) {
         return Err(Refused::WrongState);
@@ -145,6 +164,12 @@ pub(crate) fn parse_request(request: &[u8], state: &str) -> std::result::Result<
     })
 }
 
+/// `path` when it is `/callback` or below it (`/callback/<id>`).
+fn callback_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix(CALLBACK)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(path)
+}
+
 /// The request target of a GET, or `None` for anything we do not serve.
 fn request_target(request: &[u8]) -> Option<&str> {
     let head = std::str::from_utf8(request).ok()?;
@@ -156,10 +181,15 @@ fn request_target(request: &[u8]) -> Option<&str> {
 }
 
 /// Answer one request (`None`: it could not be read); `Some` only for the callback that
-/// carries our `state`.
-async fn handle(mut stream: TcpStream, request: Option<Vec<u8>>, state: &str) -> Option<Callback> {
-    match request.as_deref().map_or(Err(Refused::Unreadable), |r| parse_request(r, state)) {
-        Ok(result) => Some(Callback { result, stream }),
+/// carries our `state` — marked `elsewhere` when it arrived at another path than `ours`.
+async fn handle(mut stream: TcpStream, request: Option<Vec<u8>>, state: &str, ours: &str) -> Option<Callback> {
+    let request = request.unwrap_or_default();
+    match parse_request(&request, state) {
+        Ok(result) => {
+            let path = request_target(&request).map(|t| t.split('?').next().unwrap_or(t)).unwrap_or_default();
+            let elsewhere = (path != ours).then(|| crate::http::shorten(path));
+            Some(Callback { result, elsewhere, stream })
+        }
         Err(refused) => {
             if refused == Refused::WrongState {
                 tracing::warn!("ignored a sign-in callback with a wrong or missing state");
@@ -261,6 +291,11 @@ mod tests {
         assert_eq!(parse(b"GET /callback?code=c&state=t HTTP/1.1\r\n\r\n").unwrap_err(), Refused::WrongState);
         assert_eq!(parse(b"GET /callback?code=c HTTP/1.1\r\n\r\n").unwrap_err(), Refused::WrongState);
         assert_eq!(parse(b"GET /callbackx?state=s HTTP/1.1\r\n\r\n").unwrap_err(), Refused::NotFound);
+        assert!(matches!(
+            parse(b"GET /callback/0a1b?code=c&state=s HTTP/1.1\r\n\r\n"),
+            Ok(CallbackResult::Code { .. })
+        ));
+        assert_eq!(parse(b"GET /callback/0a1b?code=c&state=t HTTP/1.1\r\n\r\n").unwrap_err(), Refused::WrongState);
         assert_eq!(parse(b"POST /callback?state=s HTTP/1.1\r\n\r\n").unwrap_err(), Refused::Unreadable);
         assert_eq!(parse(b"GET /callback?state=s HTTP/1.1\r\n\r\n\xff").unwrap_err(), Refused::Unreadable);
         assert_eq!(parse(b"").unwrap_err(), Refused::Unreadable);
@@ -268,7 +303,7 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_state_is_refused_and_the_right_one_accepted() {
-        let lb = Loopback::bind(None).await.unwrap();
+        let lb = Loopback::bind(None, CALLBACK).await.unwrap();
         let port = lb.port();
         assert!(lb.redirect_uri().starts_with("http://127.0.0.1:"));
         let waiter = tokio::spawn(async move {
@@ -290,7 +325,7 @@ mod tests {
 
     #[tokio::test]
     async fn error_callbacks_carry_the_reason_and_pages_are_escaped() {
-        let lb = Loopback::bind(None).await.unwrap();
+        let lb = Loopback::bind(None, CALLBACK).await.unwrap();
         let port = lb.port();
         let waiter = tokio::spawn(async move {
             let cb = lb.accept("s").await.unwrap();
@@ -308,7 +343,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_silent_connection_does_not_hold_up_the_callback() {
-        let lb = Loopback::bind(None).await.unwrap();
+        let lb = Loopback::bind(None, CALLBACK).await.unwrap();
         let port = lb.port();
         let waiter = tokio::spawn(async move { lb.accept("s").await.unwrap().finish(Ok("ok".into())).await });
         // Like a browser's speculative connection: open, send nothing, keep it open.
@@ -322,8 +357,45 @@ mod tests {
 
     #[tokio::test]
     async fn fixed_port_in_use_is_a_clear_error() {
-        let first = Loopback::bind(None).await.unwrap();
-        let Err(e) = Loopback::bind(Some(first.port())).await else { panic!("second bind succeeded") };
+        let first = Loopback::bind(None, CALLBACK).await.unwrap();
+        let Err(e) = Loopback::bind(Some(first.port()), CALLBACK).await else { panic!("second bind succeeded") };
         assert!(e.to_string().contains("redirect_port"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn our_answer_at_another_providers_path_is_taken_and_marked_elsewhere() {
+        let lb = Loopback::bind(None, "/callback/0123abcd").await.unwrap();
+        let (port, uri) = (lb.port(), lb.redirect_uri());
+        assert_eq!(uri, format!("http://127.0.0.1:{port}/callback/0123abcd"));
+        let waiter = tokio::spawn(async move {
+            let cb = lb.accept("s").await.unwrap();
+            assert_eq!(cb.elsewhere.as_deref(), Some("/callback"));
+            cb.finish(Ok("refused".into())).await;
+        });
+        // Another path without our state is turned away like any forgery; with it, it ends the wait.
+        assert!(get(port, "/callback/ffff?code=c&state=t").await.starts_with("HTTP/1.1 400"));
+        assert!(get(port, "/callback?code=c&state=s").await.starts_with("HTTP/1.1 200"));
+        waiter.await.unwrap();
+        assert!(Loopback::bind(None, "/other").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_listener_closes_once_it_has_the_callback_or_stops_waiting() {
+        let lb = Loopback::bind(None, CALLBACK).await.unwrap();
+        let port = lb.port();
+        let taken = tokio::spawn(async move { lb.accept("s").await.unwrap() });
+        let answer = tokio::spawn(get(port, "/callback?code=c&state=s"));
+        let callback = taken.await.unwrap();
+        assert!(callback.elsewhere.is_none());
+        // The browser still waits for its page, and nothing else can connect any more.
+        assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err(), "still listening after the callback");
+        callback.finish(Ok("ok".into())).await;
+        assert!(answer.await.unwrap().starts_with("HTTP/1.1 200"));
+
+        let lb = Loopback::bind(None, CALLBACK).await.unwrap();
+        let port = lb.port();
+        let waited = tokio::time::timeout(Duration::from_millis(100), lb.accept("s")).await;
+        assert!(waited.is_err(), "nothing answered, the wait timed out");
+        assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err(), "still listening after the timeout");
     }
 }

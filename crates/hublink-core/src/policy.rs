@@ -190,14 +190,21 @@ impl Policy {
                     _ => Ok(()),
                 }
             }
-            Source::Link { link, signature } => {
+            Source::Link { .. } => {
                 self.check_user_hub(&hub.settings)?;
-                // Judged on the link as confirmed, not on settings the policy has changed since.
-                let settings = crate::link::AuthLink::parse(link).map_or_else(|_| hub.settings.clone(), |l| l.settings);
-                let link = crate::link::AuthLink { settings, ignored: vec![], signature: signature.clone() };
-                self.check_signature(&link).map(|_| ())
+                match confirmed_link(hub) {
+                    Some(link) => self.check_signature(&link).map(|_| ()),
+                    None => Ok(()),
+                }
             }
         }
+    }
+
+    /// A hub added from a link whose signature the organisation's keys verify (judged on the
+    /// link as the user confirmed it).
+    pub fn signed_link(&self, hub: &crate::catalog::Hub) -> bool {
+        let keys = self.link_signing_keys.as_deref().unwrap_or_default();
+        confirmed_link(hub).is_some_and(|link| link_signing::verify(&link, keys).is_verified())
     }
 
     /// A typed address carries no signature: with `RequireSignedLinks` only signed links add hubs.
@@ -284,6 +291,14 @@ pub struct RuleReport {
     pub value: Value,
     /// `default`, or where the organisation set it.
     pub source: String,
+}
+
+/// A link hub's link as confirmed, not with settings the policy has changed since; `None` for
+/// hubs.ini hubs.
+fn confirmed_link(hub: &crate::catalog::Hub) -> Option<crate::link::AuthLink> {
+    let crate::catalog::Source::Link { link, signature } = &hub.source else { return None };
+    let settings = crate::link::AuthLink::parse(link).map_or_else(|_| hub.settings.clone(), |l| l.settings);
+    Some(crate::link::AuthLink { settings, ignored: vec![], signature: signature.clone() })
 }
 
 /// A boolean rule: JSON `true`/`false`, or 0/1 (registry DWORDs and plist integers).

@@ -843,7 +843,7 @@ fn validate_path(key: &str, raw: &str) -> Result<PathBuf, SettingsError> {
     Ok(PathBuf::from(v))
 }
 
-fn host_with_port(url: &Url) -> String {
+pub(crate) fn host_with_port(url: &Url) -> String {
     let host = url.host_str().unwrap_or("");
     match url.port() {
         Some(port) => format!("{host}:{port}"),

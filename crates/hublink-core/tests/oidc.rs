@@ -70,6 +70,32 @@ async fn an_http_endpoint_off_this_computer_is_refused() {
 }
 
 #[tokio::test]
+async fn pkce_weaker_than_s256_is_refused_and_an_unlisted_method_is_not() {
+    let local = LocalIdp::start().await;
+    local.patch_discovery("code_challenge_methods_supported", json!(["plain"]));
+    let err = discover(&local).await.expect_err("plain only");
+    let Error::Discovery { detail, .. } = &err else { panic!("{err:?}") };
+    assert!(detail.contains("only as plain") && detail.contains("S256"), "{detail}");
+    assert_eq!(err.exit_code(), ExitCode::BadConfig);
+    // No list at all (Entra ID publishes none): S256 is sent all the same.
+    local.patch_discovery("code_challenge_methods_supported", json!(null));
+    let idp = discover(&local).await.expect("no list is accepted");
+    let pending = idp.authorize("http://127.0.0.1:9/callback");
+    assert!(pending.url.query_pairs().any(|(k, v)| k == "code_challenge_method" && v == "S256"));
+}
+
+#[tokio::test]
+async fn the_redirect_path_follows_rfc_9207_announcement() {
+    let local = LocalIdp::start().await;
+    assert_eq!(discover(&local).await.unwrap().redirect_path(), "/callback");
+    local.patch_discovery("authorization_response_iss_parameter_supported", json!("yes"));
+    let idp = discover(&local).await.unwrap();
+    assert!(!idp.announces_iss(), "only JSON true announces it");
+    assert_eq!(idp.redirect_path(), hublink_core::oidc::redirect_path(local.issuer(), false));
+    assert_ne!(idp.redirect_path(), "/callback");
+}
+
+#[tokio::test]
 async fn an_oversized_token_answer_is_refused_with_a_clear_error() {
     let local = LocalIdp::start().await;
     let idp = discover(&local).await.unwrap();

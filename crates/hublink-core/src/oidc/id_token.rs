@@ -99,7 +99,11 @@ pub fn verify(token: &str, jwks: &Value, expect: &Expectations<'_>) -> Result<Ve
 }
 
 fn verify_signature(token: &str, jwks: &Value) -> Result<Map<String, Value>, IdTokenProblem> {
-    let header = jsonwebtoken::decode_header(token).map_err(|e| IdTokenProblem::Malformed(e.to_string()))?;
+    let header = jsonwebtoken::decode_header(token).map_err(|e| match unknown_algorithm(token) {
+        // `none` (an unsigned token) and algorithms no JWT library here knows: say which.
+        Some(alg) => IdTokenProblem::Algorithm(alg),
+        None => IdTokenProblem::Malformed(e.to_string()),
+    })?;
     if matches!(header.alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
         return Err(IdTokenProblem::Algorithm(format!("{:?}", header.alg)));
     }
@@ -116,6 +120,14 @@ fn verify_signature(token: &str, jwks: &Value) -> Result<Map<String, Value>, IdT
             _ => Err(IdTokenProblem::Malformed(e.to_string())),
         },
     }
+}
+
+/// The header's `alg` when it names no algorithm `jsonwebtoken` knows (`none`, say), printable.
+fn unknown_algorithm(token: &str) -> Option<String> {
+    use base64::Engine;
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.split('.').next()?).ok()?;
+    let alg = serde_json::from_slice::<Value>(&header).ok()?.get("alg")?.as_str()?.to_owned();
+    alg.parse::<Algorithm>().is_err().then(|| crate::http::shorten(&alg))
 }
 
 /// The JWKS key for `kid` (or, without a `kid`, the one signing key that fits `alg`). Symmetric

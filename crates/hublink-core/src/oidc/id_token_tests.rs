@@ -171,7 +171,8 @@ fn attacks_are_refused() {
     // alg none, and HS256 with the public key as the shared secret.
     let body = b64(claims(json!({})).to_string().as_bytes());
     let none = format!("{}.{body}.", b64(br#"{"alg":"none"}"#));
-    assert!(matches!(verify(&none, &s.jwks, &expect(&[])), Err(IdTokenProblem::Malformed(_))));
+    assert_eq!(verify(&none, &s.jwks, &expect(&[])), Err(IdTokenProblem::Algorithm("none".into())));
+    assert!(matches!(verify("not.a-jwt", &s.jwks, &expect(&[])), Err(IdTokenProblem::Malformed(_))));
     let x = s.jwks["keys"][0]["x"].as_str().unwrap().to_owned();
     let hs = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),

@@ -118,6 +118,20 @@ pub struct Metadata {
     pub device_authorization_endpoint: Option<Url>,
     #[serde(default)]
     pub revocation_endpoint: Option<Url>,
+    /// RFC 9207: `true` when every authorization answer names its issuer in `iss`. Read
+    /// leniently (anything but JSON `true` is "no").
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: Option<Value>,
+    /// RFC 8414: the PKCE methods offered; absent on some providers that support S256 (Entra ID).
+    #[serde(default)]
+    pub code_challenge_methods_supported: Option<Value>,
+}
+
+impl Metadata {
+    /// The provider names itself (`iss`) in every authorization answer (RFC 9207).
+    pub fn announces_iss(&self) -> bool {
+        matches!(self.authorization_response_iss_parameter_supported, Some(Value::Bool(true)))
+    }
 }
 
 /// A discovered identity provider with a client for one hub.
@@ -168,6 +182,22 @@ pub struct DeviceAuthorization {
     interval: Duration,
 }
 
+/// The loopback path where the answers of `issuer`'s sign-ins arrive (RFC 9700 §4.4.2: a
+/// distinct redirect URI per identity provider, so a code one provider sends can never be taken
+/// for another's). A provider that announces RFC 9207 names itself in every answer, and Hublink
+/// checks that name: it keeps the plain `/callback` administrators already registered. Any
+/// other gets `/callback/<id>`, where `<id>` is the first 24 hex digits of SHA-256 over the
+/// issuer as a URL (lower-case host, `/` after a bare origin): `hublink doctor` prints it.
+pub fn redirect_path(issuer: &str, announces_iss: bool) -> String {
+    if announces_iss {
+        return "/callback".to_owned();
+    }
+    let normalized = Url::parse(issuer).map_or_else(|_| issuer.to_owned(), |u| u.to_string());
+    let digest = sha2::Sha256::digest(normalized.as_bytes());
+    let id: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("/callback/{id}")
+}
+
 impl From<DeviceAnswer> for DeviceAuthorization {
     /// What the provider sent, made safe to show (printable, short) and to wait on (an expiry
     /// of 1 s to a day, a polling interval of 1 to 60 s; 600 s and 5 s when not sent).
@@ -199,6 +229,11 @@ impl Idp {
         let url = Url::parse(&format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/')))
             .map_err(|e| discovery_error(format!("the issuer is not an address ({e})")))?;
         let answer = get_json(&http, &url, "the identity provider's discovery document").await?;
+        if let Some(to) = answer.redirected_to() {
+            return Err(discovery_error(format!(
+                "its discovery document answered with a redirect to {to}, and Hublink follows no redirects from an identity provider; the link or hubs.ini must name the issuer exactly as the identity provider publishes it"
+            )));
+        }
         if answer.status.is_server_error() {
             // The provider is there but failing: like being offline, it may pass.
             return Err(Error::Network {
@@ -223,6 +258,7 @@ impl Idp {
             )));
         }
         check_endpoints(&issuer, &metadata)?;
+        check_pkce(&issuer, &metadata)?;
         Ok(Idp {
             http,
             userinfo_endpoint: metadata.userinfo_endpoint.clone(),
@@ -242,6 +278,17 @@ impl Idp {
     /// The issuer exactly as the provider publishes it (what `iss` is compared with).
     pub fn published_issuer(&self) -> &str {
         &self.metadata.issuer
+    }
+
+    /// The provider announces `iss` in every authorization answer (RFC 9207): an answer
+    /// without it is refused.
+    pub fn announces_iss(&self) -> bool {
+        self.metadata.announces_iss()
+    }
+
+    /// The loopback path this provider's answers come back to ([`redirect_path`]).
+    pub fn redirect_path(&self) -> String {
+        redirect_path(&self.metadata.issuer, self.announces_iss())
     }
 
     pub fn has_device_flow(&self) -> bool {
@@ -490,18 +537,52 @@ fn check_endpoints(issuer: &str, m: &Metadata) -> Result<()> {
     Ok(())
 }
 
-/// An answer read whole but bounded: status, the server's `Date`, the body.
+/// PKCE is never weaker than S256 (RFC 9700 §2.1.1): a provider that lists its methods
+/// without S256 is refused before the browser opens. One that lists none may still support it
+/// (Entra ID publishes no list), and Hublink sends S256 to it all the same.
+fn check_pkce(issuer: &str, m: &Metadata) -> Result<()> {
+    let Some(Value::Array(methods)) = &m.code_challenge_methods_supported else { return Ok(()) };
+    if methods.iter().any(|v| v.as_str() == Some("S256")) {
+        return Ok(());
+    }
+    let offered: Vec<String> = methods.iter().filter_map(Value::as_str).map(http::shorten).collect();
+    Err(Error::Discovery {
+        issuer: issuer.to_owned(),
+        detail: format!(
+            "it offers PKCE only as {}, and Hublink uses S256 and nothing weaker; the identity provider must offer S256 (code_challenge_methods_supported)",
+            if offered.is_empty() { "nothing".to_owned() } else { offered.join(", ") }
+        ),
+    })
+}
+
+/// An answer read whole but bounded: status, the server's `Date`, where a redirect pointed,
+/// the body.
 struct Answer {
     status: StatusCode,
     date: Option<OffsetDateTime>,
+    location: Option<String>,
     body: Vec<u8>,
     what: String,
 }
 
 impl Answer {
+    /// A 2xx answer's JSON; any other answer is refused ([`Self::refusal`]).
     fn json(&self) -> Result<Value> {
+        if !self.status.is_success() {
+            return Err(self.refusal());
+        }
         serde_json::from_slice(&self.body)
             .map_err(|e| Error::Protocol(format!("{} is not valid JSON ({})", self.what, e.classify_name())))
+    }
+
+    /// For a 3xx: the origin it redirected to (the address itself may carry anything).
+    fn redirected_to(&self) -> Option<String> {
+        self.status.is_redirection().then(|| {
+            self.location
+                .as_deref()
+                .and_then(|l| Url::parse(l).ok())
+                .map_or_else(|| "another address".to_owned(), |u| u.origin().ascii_serialization())
+        })
     }
 
     /// A 2xx answer as `T`; an error answer as [`Error::IdpRefused`] (or a network error for
@@ -515,6 +596,12 @@ impl Answer {
     }
 
     fn refusal(&self) -> Error {
+        if let Some(to) = self.redirected_to() {
+            return Error::Protocol(format!(
+                "{} answered with a redirect to {to}, and Hublink follows no redirects from an identity provider (its discovery document must name the final addresses)",
+                self.what
+            ));
+        }
         match serde_json::from_slice::<ErrorAnswer>(&self.body) {
             Ok(e) => Error::IdpRefused {
                 error: http::shorten(&e.error),
@@ -556,8 +643,9 @@ async fn send(request: reqwest::RequestBuilder, url: &Url, what: &str) -> Result
     let response = request.send().await.map_err(|e| http::classify(e, what, Some(url)))?;
     let status = response.status();
     let date = response.headers().get("date").and_then(|d| d.to_str().ok()).and_then(crate::doctor::parse_http_date);
+    let location = response.headers().get("location").and_then(|l| l.to_str().ok()).map(http::shorten);
     let body = http::read_bounded(response, MAX_ANSWER_BYTES, what, url).await?;
-    Ok(Answer { status, date, body, what: what.to_owned() })
+    Ok(Answer { status, date, location, body, what: what.to_owned() })
 }
 
 /// Does the hub accept this bearer token? GET `url` with it. 2xx accepts;
@@ -602,6 +690,25 @@ mod tests {
         assert!(!same_issuer("https://login.example.com/realms/a", "https://login.example.com/realms/a/"));
         assert!(!same_issuer("https://login.example.com", "https://login.example.org"));
         assert!(!same_issuer("https://login.example.com/a", "https://login.example.com/b"));
+    }
+
+    #[test]
+    fn each_issuer_without_rfc_9207_gets_its_own_callback_path() {
+        assert_eq!(redirect_path("https://login.example.com/realms/a", true), "/callback");
+        let a = redirect_path("https://login.example.com/realms/a", false);
+        assert_eq!(a.len(), "/callback/".len() + 24, "{a}");
+        assert!(
+            a.starts_with("/callback/") && a[10..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        // One issuer, however it is spelt (see same_issuer); another tenant on the same host differs.
+        assert_eq!(
+            redirect_path("https://Login.Example.com", false),
+            redirect_path("https://login.example.com/", false)
+        );
+        assert_ne!(a, redirect_path("https://login.example.com/realms/b", false));
+        assert_ne!(a, redirect_path("https://login.example.com/realms/a/", false));
+        // The value administrators compute with `printf %s https://login.example.com/ | sha256sum`.
+        assert_eq!(redirect_path("https://login.example.com", false), "/callback/4147408d1a2428b11cb91992");
     }
 
     #[test]

@@ -132,17 +132,19 @@ impl Default for LoginOptions {
     }
 }
 
-/// Asks the hub whether it accepts a new session, then has the keeper store it.
+/// Asks the hub whether it accepts a new session (where the organisation's `policy` lets the
+/// identity provider's token go: [`crate::hub_check`]), then has the keeper store it.
 pub struct Acceptor<'a> {
     pub hub: &'a Hub,
     pub idp: &'a Idp,
+    pub policy: &'a crate::policy::Policy,
     pub keeper: &'a SessionKeeper,
 }
 
 impl Acceptor<'_> {
     pub async fn accept(&self, new: NewSession) -> Result<SignedIn> {
         if let Credentials::Oidc(tokens) = &new.credentials {
-            crate::hub_check::accepts(self.idp, &self.hub.settings, &tokens.access_token).await?;
+            crate::hub_check::accepts(self.idp, self.hub, self.policy, &tokens.access_token).await?;
         }
         self.keeper.keep_new(self.hub, new).await
     }

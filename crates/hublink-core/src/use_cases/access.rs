@@ -30,12 +30,13 @@ pub struct AuthHeader {
 /// say how long the token lives (no `expires_in`, not a JWT), the hub is asked first: a token
 /// Hublink has reason to believe is dead is never handed out.
 pub struct AccessForScripts {
+    parts: Arc<Parts>,
     keeper: SessionKeeper,
 }
 
 impl AccessForScripts {
     pub fn new(parts: &Arc<Parts>) -> AccessForScripts {
-        AccessForScripts { keeper: SessionKeeper::new(parts.clone()) }
+        AccessForScripts { parts: parts.clone(), keeper: SessionKeeper::new(parts.clone()) }
     }
 
     /// The HTTP header that authenticates to the hub: `Authorization: Bearer …` for OIDC hubs
@@ -74,7 +75,7 @@ impl AccessForScripts {
             return Ok(access(session));
         }
         let idp = Idp::discover(&hub.settings, http::client_for(&hub.settings)?).await?;
-        match crate::hub_check::accepts(&idp, &hub.settings, &session.access_token).await {
+        match crate::hub_check::accepts(&idp, hub, &self.parts.policy, &session.access_token).await {
             Ok(()) => Ok(access(session)),
             Err(Error::ServerRefused { status: 401, .. }) if session.refresh_token.is_some() => {
                 Ok(access(self.keeper.fresh(hub, Some(&idp), session, true).await?))

@@ -8,6 +8,7 @@ use crate::app::Parts;
 use crate::catalog::{Hub, Source};
 use crate::error::{Error, Result};
 use crate::http;
+use crate::hub_check::{Provenance, TokenRecipients};
 use crate::link::{AuthLink, UserInput};
 use crate::link_signing::LinkSignature;
 use crate::registry::{LinkRecord, Registry};
@@ -28,6 +29,8 @@ pub struct Proposal {
     pub signature: LinkSignature,
     /// The link's `sig` itself, kept with the hub so later rules can judge it again.
     pub sig: Option<String>,
+    /// Who will receive the identity provider's access token (`None`: a cookie hub receives none).
+    pub token_recipients: Option<TokenRecipients>,
     /// The settings as the link (or the hub) gave them, before the policy applied: what is
     /// stored and what the signature covers.
     as_given: HubSettings,
@@ -77,7 +80,15 @@ impl PrepareAdd {
             UserInput::Link(link) => {
                 let signature = policy.check_signature(&link)?;
                 let AuthLink { settings, ignored, signature: sig } = link;
-                Proposal { as_given: settings.clone(), settings, ignored, origin: ProposalOrigin::Link, signature, sig }
+                Proposal {
+                    as_given: settings.clone(),
+                    settings,
+                    ignored,
+                    origin: ProposalOrigin::Link,
+                    signature,
+                    sig,
+                    token_recipients: None,
+                }
             }
             UserInput::HubAddress(address) => {
                 policy.check_user_may_add()?;
@@ -88,6 +99,8 @@ impl PrepareAdd {
         };
         policy.check_user_hub(&proposal.settings)?;
         policy.apply(&mut proposal.settings);
+        let provenance = if proposal.signature.is_verified() { Provenance::SignedLink } else { Provenance::Unvouched };
+        proposal.token_recipients = TokenRecipients::of(&proposal.settings, provenance, policy);
         Ok(proposal)
     }
 }
@@ -103,6 +116,7 @@ async fn retrieve_from_hub(address: Url) -> Result<Proposal> {
         origin: ProposalOrigin::PublishedByHub(from),
         signature: LinkSignature::Unsigned,
         sig: None,
+        token_recipients: None,
     };
     let well_known = join(&address, "/.well-known/hublink.json")?;
     if let Some(json) = fetch_json(&well_known, "the hub's published settings").await? {
@@ -122,6 +136,7 @@ async fn retrieve_from_hub(address: Url) -> Result<Proposal> {
         origin: ProposalOrigin::AddressAsIssuer(address),
         signature: LinkSignature::Unsigned,
         sig: None,
+        token_recipients: None,
     })
 }
 

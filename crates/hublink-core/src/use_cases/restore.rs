@@ -74,7 +74,7 @@ impl RestoreOne {
     async fn ask_hub(&self, hub: &Hub, idp: &Idp, mut session: StoredSession, judge: Judge) -> SessionState {
         let mut refreshed = false;
         loop {
-            match crate::hub_check::accepts(idp, &hub.settings, &session.access_token).await {
+            match crate::hub_check::accepts(idp, hub, &self.parts.policy, &session.access_token).await {
                 Ok(()) => {
                     let session_ends_at = session.ends_at(hub.settings.max_session_days);
                     return SessionState::SignedIn {

@@ -43,7 +43,7 @@ impl SignIn {
             browser: chosen.as_ref().map_or(&*self.parts.browser, |b| b as &dyn crate::browser::Browser),
             options,
             progress,
-            acceptor: Acceptor { hub, idp: &idp, keeper: &self.keeper },
+            acceptor: Acceptor { hub, idp: &idp, policy: &self.parts.policy, keeper: &self.keeper },
         };
         SignInMethod::choose(hub, &options).run(&ctx).await
     }

@@ -462,6 +462,8 @@ fn discovery(shared: &Shared) -> Response {
         "code_challenge_methods_supported": ["S256"],
         "id_token_signing_alg_values_supported": ["EdDSA"],
         "subject_types_supported": ["public"],
+        // It sends `iss` in every answer (below), so Hublink keeps the plain /callback for it.
+        "authorization_response_iss_parameter_supported": true,
     });
     patch(&mut doc, &s.discovery_patch);
     Response::json(200, &doc)
