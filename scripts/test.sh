@@ -9,6 +9,8 @@
 #   5. the IdP quirks ring: the CLI against an identity provider that behaves like the real
 #      ones (string claims, extra audiences, skewed clocks, …), keyrings that are locked or
 #      have no default keyring, proxies, odd files
+#   5b. the attack suite: IdP mix-up, state and code injection, PKCE downgrade, forged ID
+#      tokens, off-origin redirects, oversized answers — each refused with its reason
 #   6. the real desktop app under Xvfb, driven by tauri-driver + WebKitWebDriver (also the web
 #      sign-in: a SAML hub with TOTP, signed in inside Hublink's own window)
 #   6b. the welcome page's accessibility: axe-core (WCAG 2.1 AA) in light and dark, every state,
@@ -66,6 +68,9 @@ tests/with-keyring.sh node --test --test-concurrency=1 --test-timeout=180000 --t
 
 echo "== 5. the IdP quirks ring: identity providers as they really behave"
 tests/with-keyring.sh node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec tests/quirks/*.test.mjs
+
+echo "== 5b. the attack suite: OAuth/OIDC attacks against real local IdPs, each refused with its reason"
+tests/with-keyring.sh node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec tests/attacks/*.test.mjs
 
 echo "== 6. end to end: the desktop app under Xvfb"
 rm -rf target/screenshots
