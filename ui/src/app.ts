@@ -1,9 +1,10 @@
 // The welcome page: builds the flows, connects them to each other and to the backend's events.
 // Each flow lives in its own file (flows/*); the hub list and its states in hub-list.ts.
-import { onHubStateChanged, onHubsChanged, onLinksPending, onLoginProgress } from './events';
+import { onHubStateChanged, onHubsChanged, onLinksPending, onLoginProgress, onNoticesChanged } from './events';
+import * as api from './api';
 import type { UiError } from './types';
 import { cardAction, displayText } from './view';
-import type { CardEls } from './render';
+import { type CardEls, byId, renderNotices } from './render';
 import { Dialogs } from './dialogs';
 import { HubList } from './hub-list';
 import { Toast, announce } from './notify';
@@ -70,8 +71,9 @@ export class App {
       onHubStateChanged((id) => void this.hubs.check(id)),
       onLinksPending(() => void this.links.take()),
       onLoginProgress((p) => this.signin.onProgress(p)),
+      onNoticesChanged(() => void this.showNotices()),
     ]).catch((e: unknown) => console.error('Hublink: could not listen to events', e));
-    await this.hubs.refresh();
+    await Promise.all([this.hubs.refresh(), this.showNotices()]);
     document.body.dataset.ready = 'true';
     void this.links.take();
     setInterval(() => this.tick(), 30_000);
@@ -80,6 +82,15 @@ export class App {
 
   refresh(): Promise<void> {
     return this.hubs.refresh();
+  }
+
+  /** What does not work on this computer, each with its reason (none: nothing shown). */
+  private async showNotices(): Promise<void> {
+    try {
+      renderNotices(byId('notices'), await api.startupNotices());
+    } catch (e) {
+      console.warn('startup_notices failed', e);
+    }
   }
 
   openAdd(prefill = '', error: UiError | null = null): void {

@@ -47,6 +47,10 @@ export type ProposalView = {
   signature_problem: string | null;
 };
 export type AddView = { hub: HubView; already_present: boolean };
+/** A link from the OS, numbered in the order it arrived (1, 2, …). */
+export type PendingLink = { seq: number; link: string };
+/** Something that does not work on this computer, with its reason (src-tauri/src/notices.rs). */
+export type Notice = { code: string; message: string; cause: string; next_step: string };
 export type SignedInView = { user: string; expires_at: string | null };
 export type LoginProgress = { hub_id: string } & (
   | { kind: 'browser_opened'; url: string }
