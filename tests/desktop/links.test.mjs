@@ -76,7 +76,7 @@ describe('many links at once', () => {
       // Nothing more comes after the twentieth.
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(await shownConfirmation(session), null);
-      assert.ok(slowest < 2000, `the page took ${slowest} ms to answer during the burst`);
+      assert.ok(slowest < 3000, `the page took ${slowest} ms to answer during the burst`);
       recordFigures('links_burst', {
         links_sent: names.length,
         senders_exit_0: senders.filter((s) => s.code === 0).length,
@@ -151,13 +151,16 @@ describe('a link while the app quits', () => {
       assert.ok(fs.existsSync(`/proc/${dying}`), 'the first app is still quitting');
       const started = Date.now();
       second = await launchApp(user, { args: [link('Late Hub')] });
+      const windowMs = Date.now() - started;
       assert.ok(fs.existsSync(`/proc/${dying}`), 'the link came while the first app was still quitting');
       await second.session.waitForVisible('#confirm-dialog');
       assert.equal(await (await second.session.$('#confirm-name')).text(), 'Late Hub');
       const live = appPids(user.env.HUBLINK_HOME).filter((p) => p !== dying);
       assert.equal(live.length, 1, 'the new process is the running app');
       await saveScreenshot(second.session, 'link-while-quitting');
-      recordFigures('link_while_quitting', { handed_to_dying_app: false, reached_live_window: true, ms_to_confirmation: Date.now() - started });
+      recordFigures('link_while_quitting', {
+        handed_to_dying_app: false, reached_live_window: true, new_window_ms: windowMs, ms_to_confirmation: Date.now() - started,
+      });
     } finally {
       await second?.stop();
       await first.stop();
