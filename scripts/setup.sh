@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # --desktop: also what the desktop app and its end-to-end tests need (WebKitGTK, Xvfb,
-# WebKitWebDriver, tauri-driver, the welcome page's npm packages).
+# WebKitWebDriver, tauri-driver, the welcome page's npm packages; dbus-tests' black-hole for a
+# desktop portal that never answers).
 DESKTOP=0
 [[ "${1:-}" == "--desktop" ]] && DESKTOP=1
 
@@ -15,7 +16,7 @@ APT_PACKAGES=(build-essential pkg-config libssl-dev libdbus-1-dev dbus gnome-key
   libsecret-tools chromium openssl ca-certificates)
 if ((DESKTOP)); then
   APT_PACKAGES+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev xvfb
-    webkit2gtk-driver xdg-utils desktop-file-utils libglib2.0-bin imagemagick xdotool
+    webkit2gtk-driver xdg-utils desktop-file-utils libglib2.0-bin imagemagick xdotool dbus-tests
     openbox)  # a window manager under Xvfb: the tests read (and screenshot) window titles
 fi
 missing=()

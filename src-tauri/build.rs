@@ -8,6 +8,7 @@ fn main() {
         "confirm_add",
         "discard_proposal",
         "take_pending_links",
+        "startup_notices",
         "login",
         "cancel_login",
         "logout",

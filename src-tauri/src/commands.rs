@@ -8,7 +8,8 @@ use hublink_core::{Error, Hub, HubId, Hublink, LoginOptions, Proposal};
 use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::error::{Result, UiError};
-use crate::links::PendingLinks;
+use crate::links::{Inbox, PendingLink};
+use crate::notices::{Notice, Notices};
 use crate::views::{
     AddView, HubStateView, HubView, HubsView, IniProblemView, PreferencesView, ProgressView, ProposalView, SignedInView,
 };
@@ -17,17 +18,26 @@ pub struct AppState {
     /// The engine, or why it could not start (a broken policy, no configuration folder):
     /// then the window still opens and every command answers with that reason.
     hublink: std::result::Result<Hublink, UiError>,
-    pub links: PendingLinks,
+    pub inbox: std::sync::Arc<Inbox>,
+    pub notices: std::sync::Arc<Notices>,
+    /// Where the windows' shared web context keeps its data (`web_windows::data_directory`).
+    pub web_data: std::sync::OnceLock<Option<std::path::PathBuf>>,
     proposals: Mutex<HashMap<u64, Proposal>>,
     next_proposal: AtomicU64,
     logins: Mutex<HashMap<HubId, tokio::task::AbortHandle>>,
 }
 
 impl AppState {
-    pub fn new(hublink: std::result::Result<Hublink, UiError>) -> AppState {
+    pub fn new(
+        hublink: std::result::Result<Hublink, UiError>,
+        inbox: std::sync::Arc<Inbox>,
+        notices: std::sync::Arc<Notices>,
+    ) -> AppState {
         AppState {
             hublink,
-            links: PendingLinks::default(),
+            inbox,
+            notices,
+            web_data: std::sync::OnceLock::new(),
             proposals: Mutex::default(),
             next_proposal: AtomicU64::new(1),
             logins: Mutex::default(),
@@ -109,9 +119,16 @@ pub async fn discard_proposal(state: State<'_, AppState>, proposal_id: u64) -> R
     Ok(())
 }
 
+/// The links that arrived since the last call, each with its place in the order of arrival.
 #[tauri::command]
-pub async fn take_pending_links(state: State<'_, AppState>) -> Result<Vec<String>> {
-    Ok(state.links.take())
+pub async fn take_pending_links(state: State<'_, AppState>) -> Result<Vec<PendingLink>> {
+    Ok(state.inbox.take_links())
+}
+
+/// What does not work on this computer (see `notices.rs`).
+#[tauri::command]
+pub async fn startup_notices(state: State<'_, AppState>) -> Result<Vec<Notice>> {
+    Ok(state.notices.all())
 }
 
 /// Sign in; progress goes out as `login-progress` events. The sign-in runs as its own task so

@@ -45,6 +45,20 @@ impl TauriWebWindows {
     }
 }
 
+/// `data_directory` when there is one.
+pub trait DataDirectoryIf: Sized {
+    fn data_directory_if(self, dir: Option<std::path::PathBuf>) -> Self;
+}
+
+impl<'a, R: tauri::Runtime, M: Manager<R>> DataDirectoryIf for WebviewWindowBuilder<'a, R, M> {
+    fn data_directory_if(self, dir: Option<std::path::PathBuf>) -> Self {
+        match dir {
+            Some(dir) => self.data_directory(dir),
+            None => self,
+        }
+    }
+}
+
 fn web_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("{what}: {e}"))
 }
@@ -173,6 +187,51 @@ impl WebWindows for TauriWebWindows {
     }
 }
 
+/// Where WebKit keeps the shared web context's data (cookies, storage). Decided once, and every
+/// Hublink window uses it, so they all share one context: the app's local data folder or, when
+/// that cannot be created (a read-only `~/.local/share`), a private folder of this process's
+/// own that is not kept — with a notice. (Tauri would otherwise fail to open any window.)
+pub fn data_directory(app: &AppHandle) -> Option<std::path::PathBuf> {
+    let state = app.state::<crate::commands::AppState>();
+    state.web_data.get_or_init(|| choose_data_directory(app)).clone()
+}
+
+fn choose_data_directory(app: &AppHandle) -> Option<std::path::PathBuf> {
+    let preferred = app.path().app_local_data_dir().ok()?;
+    let why = match std::fs::create_dir_all(&preferred) {
+        Ok(()) => return Some(preferred),
+        Err(e) => e,
+    };
+    let base = std::env::var_os("XDG_RUNTIME_DIR").map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let fallback = base.join(format!("hublink-web-data-{}", std::process::id()));
+    let mut dir = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+    let made = dir.create(&fallback);
+    let notices = &app.state::<crate::commands::AppState>().notices;
+    notices.add(crate::notices::Notice::new(
+        "web_data",
+        "Web sign-in data is not kept after Hublink quits",
+        match &made {
+            Ok(()) => format!("{}: {why}; it is kept in {} until Hublink quits", preferred.display(), fallback.display()),
+            Err(e) => format!("{}: {why}; {}: {e}", preferred.display(), fallback.display()),
+        },
+        "Make that folder writable, then start Hublink again; hubs that sign in in a Hublink window may ask you to sign in again meanwhile.",
+    ));
+    made.ok().map(|()| fallback)
+}
+
+/// At exit: remove the web data folder when it was this process's own (see [`data_directory`]).
+pub fn remove_own_data_directory(app: &AppHandle) {
+    let own = format!("hublink-web-data-{}", std::process::id());
+    let state = app.state::<crate::commands::AppState>();
+    if let Some(Some(dir)) = state.web_data.get()
+        && dir.file_name().is_some_and(|n| n == own.as_str())
+    {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 impl TauriWebWindows {
     fn open_window(&self, request: WebWindowRequest, n: u64) -> Result<WebWindow, Error> {
         let (tx, events) = tokio::sync::mpsc::unbounded_channel();
@@ -184,6 +243,7 @@ impl TauriWebWindows {
             .title(title_for(&name, &request.start))
             .inner_size(560.0, 760.0)
             .visible(request.visible)
+            .data_directory_if(data_directory(&self.app))
             .focused(request.visible)
             .on_navigation(move |url| {
                 let _ = nav_tx.send(WindowEvent::Navigating { url: url.clone() });
@@ -221,6 +281,7 @@ impl TauriWebWindows {
         WebviewWindowBuilder::new(&self.app, label, WebviewUrl::External(url.clone()))
             .title(title_for(&name, &url))
             .inner_size(1100.0, 800.0)
+            .data_directory_if(data_directory(&self.app))
             .on_new_window(|_, _| tauri::webview::NewWindowResponse::Deny)
             .on_page_load(move |window, payload| {
                 let _ = window.set_title(&title_for(&name, payload.url()));

@@ -75,13 +75,21 @@ export function newDesktopUser(name) {
   };
 }
 
-/** Start the app (through tauri-driver) for `user`; resolves when the page has rendered. */
-export async function launchApp(user, { args = [], env = {} } = {}) {
+/** The user's environment with `env` over it; a variable set to `undefined` is removed. */
+export function envWith(user, env = {}) {
+  const merged = { ...user.env, ...env };
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+  return merged;
+}
+
+/** Start the app (through tauri-driver) for `user`; resolves when the page has rendered.
+ *  `app`: the program tauri-driver starts instead of the app (a wrapper that execs it). */
+export async function launchApp(user, { args = [], env = {}, app = APP } = {}) {
   const port = await freePort();
   const nativePort = await freePort();
   const driverLog = fs.openSync(path.join(user.dir, `tauri-driver-${port}.log`), 'a');
   const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
-    env: { ...user.env, ...env },
+    env: envWith(user, env),
     stdio: ['ignore', driverLog, driverLog],
   });
   const exited = new Promise((resolve) => driver.on('exit', resolve));
@@ -90,7 +98,7 @@ export async function launchApp(user, { args = [], env = {} } = {}) {
     await waitForPort(port);
     await waitForPort(nativePort);
     const session = await newSession(`http://127.0.0.1:${port}`, {
-      'tauri:options': { application: APP, args },
+      'tauri:options': { application: app, args },
     });
     await session.waitFor('the welcome page', () => session.execute('return document.body.dataset.ready === "true"'), 30_000);
     return {
@@ -110,7 +118,8 @@ export async function launchApp(user, { args = [], env = {} } = {}) {
   }
 }
 
-function appPids(home) {
+/** The running app processes of the user whose state folder is `home`. */
+export function appPids(home) {
   const pids = [];
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
@@ -137,7 +146,7 @@ async function endApps(home) {
 /** Run a program with the user's environment; resolves with {code, stdout, stderr}. */
 export function runWith(user, cmd, args, { env = {}, timeoutMs = 60_000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...user.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: envWith(user, env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

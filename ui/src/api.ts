@@ -1,7 +1,7 @@
 // One typed wrapper per Tauri command (src-tauri/src/commands.rs). Every command may reject
 // with a UiError object. Argument names are camelCase here; Tauri maps them to snake_case.
 import { invoke } from '@tauri-apps/api/core';
-import type { AddView, HubState, HubsView, PreferencesView, ProposalView, SignedInView } from './types';
+import type { AddView, HubState, HubsView, Notice, PendingLink, PreferencesView, ProposalView, SignedInView } from './types';
 
 export const listHubs = (): Promise<HubsView> => invoke('list_hubs');
 
@@ -14,7 +14,9 @@ export const confirmAdd = (proposalId: number): Promise<AddView> => invoke('conf
 
 export const discardProposal = (proposalId: number): Promise<void> => invoke('discard_proposal', { proposalId });
 
-export const takePendingLinks = (): Promise<string[]> => invoke('take_pending_links');
+export const takePendingLinks = (): Promise<PendingLink[]> => invoke('take_pending_links');
+
+export const startupNotices = (): Promise<Notice[]> => invoke('startup_notices');
 
 export const login = (hubId: string, device: boolean): Promise<SignedInView> => invoke('login', { hubId, device });
 

@@ -43,6 +43,7 @@ function backend(view: HubsView, states: Record<string, HubState | Promise<HubSt
     list_hubs: () => view,
     check_hub: (a) => states[a.hubId as string] ?? { kind: 'sign_in_required', user: null, reason: 'Not signed in yet.' },
     take_pending_links: () => [],
+    startup_notices: () => [],
     discard_proposal: () => null,
   };
   mockIPC(
@@ -180,7 +181,7 @@ describe('welcome page', () => {
       token: { identity_provider: 'idp.example.com', hub: null, hub_reason: null, unused_check: 'xn--fnance-4ua.example.com' },
     };
     backend(emptyView(), {});
-    handlers.take_pending_links = () => ['hublink://add?url=https://xn--fnance-4ua.example.com/'];
+    handlers.take_pending_links = () => [{ seq: 1, link: 'hublink://add?url=https://xn--fnance-4ua.example.com/' }];
     handlers.prepare_add = () => proposal;
     await new App().start();
     await tick();
@@ -204,6 +205,56 @@ describe('welcome page', () => {
     await tick();
     expect(dialog.open).toBe(false);
     expect(calls.find((c) => c.cmd === 'discard_proposal')?.args).toEqual({ proposalId: 7 });
+  });
+
+  it('shows links from the OS in the order they arrived, even when takes answer out of order', async () => {
+    backend(emptyView(), {});
+    const link = (n: number): string => `hublink://add?url=https://h${n}.example.com/`;
+    // The first take is slow and the second fast: the second's links must not jump ahead.
+    const slow = deferred<unknown>();
+    let takes = 0;
+    handlers.take_pending_links = () => {
+      takes += 1;
+      if (takes === 1) return [];
+      if (takes === 2) return slow.promise;
+      if (takes === 3) return [{ seq: 3, link: link(3) }, { seq: 2, link: link(2) }];
+      // A repeated answer (both takes saw the same links) adds nothing twice.
+      return [{ seq: 2, link: link(2) }];
+    };
+    let next = 100;
+    handlers.prepare_add = (a) => proposal({ proposal_id: next++, name: String(a.input).replace(/.*\/\/(h\d+).*/, '$1') });
+    await new App().start();
+    await tick();
+    await emit('links-pending');
+    await emit('links-pending');
+    await emit('links-pending');
+    await tick();
+    slow.resolve([{ seq: 1, link: link(1) }]);
+    await tick(10);
+    const shown: string[] = [];
+    for (let i = 0; i < 4 && $<HTMLDialogElement>('#confirm-dialog').open; i += 1) {
+      shown.push(`${$('#confirm-dialog').dataset.linkSeq}:${$('#confirm-name').textContent}:${visible('#confirm-queue') ? $('#confirm-queue').textContent : ''}`);
+      $('#confirm-cancel').click();
+      await tick(10);
+    }
+    expect(shown).toEqual(['1:h1:2 more links are waiting.', '2:h2:1 more link is waiting.', '3:h3:']);
+    expect(calls.filter((c) => c.cmd === 'prepare_add')).toHaveLength(3);
+  });
+
+  it('shows what does not work on this computer, with the reason and what to do', async () => {
+    backend(emptyView(), {});
+    handlers.startup_notices = () => [
+      { code: 'session_bus', message: 'No D-Bus session bus', cause: 'DBUS_SESSION_BUS_ADDRESS (garbage) cannot be used', next_step: 'Start Hublink from your desktop session.' },
+    ];
+    await new App().start();
+    const notice = $('[data-notice="session_bus"]');
+    expect(notice.textContent).toContain('No D-Bus session bus');
+    expect(notice.textContent).toContain('(garbage) cannot be used');
+    expect(notice.textContent).toContain('What to do: Start Hublink from your desktop session.');
+    handlers.startup_notices = () => [];
+    await emit('notices-changed');
+    await tick();
+    expect(document.querySelector('[data-notice]')).toBeNull();
   });
 
   it('shows an add error inline with its cause and next step', async () => {
@@ -333,7 +384,7 @@ describe('welcome page', () => {
   it('AllowUserHubs off: a link from the OS still goes to the backend, and its refusal is shown with the next step', async () => {
     backend(emptyView({ policy: { managed: true, allow_user_hubs: false, require_signed_links: false } }), {});
     const link = 'hublink://add?url=https://pay.example.com/&name=Payroll';
-    handlers.take_pending_links = () => [link];
+    handlers.take_pending_links = () => [{ seq: 1, link }];
     handlers.prepare_add = () =>
       Promise.reject({
         code: 'policy', message: 'not allowed by your organization',
@@ -361,7 +412,7 @@ describe('welcome page', () => {
 
   it('a link signed by the organisation says "Issued by your organization", in words and with an icon', async () => {
     backend(emptyView({ policy: { managed: true, allow_user_hubs: true, require_signed_links: false } }), {});
-    handlers.take_pending_links = () => ['hublink://add?url=https://pay.example.com/&sig=x'];
+    handlers.take_pending_links = () => [{ seq: 1, link: 'hublink://add?url=https://pay.example.com/&sig=x' }];
     handlers.prepare_add = () => proposal({ issued_by_organization: true });
     await new App().start();
     await tick();
@@ -378,7 +429,7 @@ describe('welcome page', () => {
 
   it('a link whose signature does not verify gets an unmistakable warning, and Add becomes "Add anyway"', async () => {
     backend(emptyView(), {});
-    handlers.take_pending_links = () => ['hublink://add?url=https://pay.example.com/&sig=x'];
+    handlers.take_pending_links = () => [{ seq: 1, link: 'hublink://add?url=https://pay.example.com/&sig=x' }];
     handlers.prepare_add = () =>
       proposal({ signature_problem: "it does not match the link's contents with any of the organisation's keys (the link was changed, or signed by someone else)" });
     handlers.confirm_add = () => ({ hub: hub({ id: 'pay', name: 'Payroll' }), already_present: false });
@@ -406,7 +457,7 @@ describe('welcome page', () => {
 
   it('a reason from the link is shown as text, with invisible characters made visible', async () => {
     backend(emptyView(), {});
-    handlers.take_pending_links = () => ['hublink://add?url=https://pay.example.com/&sig=x'];
+    handlers.take_pending_links = () => [{ seq: 1, link: 'hublink://add?url=https://pay.example.com/&sig=x' }];
     handlers.prepare_add = () => proposal({ signature_problem: '<b>bad</b>\u202Egnp' });
     await new App().start();
     await tick();
@@ -416,7 +467,7 @@ describe('welcome page', () => {
 
   it('Cancel on a hub that is already there goes back to that hub (by its id)', async () => {
     backend(emptyView({ hubs: [hub({ id: 'pay', name: 'Payroll', host: 'other-spelling.example.com' })] }), {});
-    handlers.take_pending_links = () => ['hublink://add?url=https://pay.example.com/'];
+    handlers.take_pending_links = () => [{ seq: 1, link: 'hublink://add?url=https://pay.example.com/' }];
     handlers.prepare_add = () => proposal({ already_present: true });
     await new App().start();
     await tick();

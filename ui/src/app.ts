@@ -1,10 +1,11 @@
 // The welcome page: builds the flows, connects them to each other and to the backend's events.
 // Each flow lives in its own file (flows/*); the hub list and its states in hub-list.ts.
-import { onHubActivated, onHubState, onHubStateChanged, onHubsChanged, onLinksPending, onLoginProgress } from './events';
+import { onHubActivated, onHubState, onHubStateChanged, onHubsChanged, onLinksPending, onLoginProgress, onNoticesChanged } from './events';
 import { SettingsDialog } from './flows/settings';
+import * as api from './api';
 import type { UiError } from './types';
 import { cardAction, displayText } from './view';
-import type { CardEls } from './render';
+import { type CardEls, byId, renderNotices } from './render';
 import { Dialogs } from './dialogs';
 import { HubList } from './hub-list';
 import { Toast, announce } from './notify';
@@ -75,8 +76,9 @@ export class App {
       onHubActivated((id) => this.onCardClick(id)),
       onLinksPending(() => void this.links.take()),
       onLoginProgress((p) => this.signin.onProgress(p)),
+      onNoticesChanged(() => void this.showNotices()),
     ]).catch((e: unknown) => console.error('Hublink: could not listen to events', e));
-    await this.hubs.refresh();
+    await Promise.all([this.hubs.refresh(), this.showNotices()]);
     document.body.dataset.ready = 'true';
     void this.links.take();
     setInterval(() => this.tick(), 30_000);
@@ -85,6 +87,15 @@ export class App {
 
   refresh(): Promise<void> {
     return this.hubs.refresh();
+  }
+
+  /** What does not work on this computer, each with its reason (none: nothing shown). */
+  private async showNotices(): Promise<void> {
+    try {
+      renderNotices(byId('notices'), await api.startupNotices());
+    } catch (e) {
+      console.warn('startup_notices failed', e);
+    }
   }
 
   openAdd(prefill = '', error: UiError | null = null): void {

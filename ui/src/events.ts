@@ -8,6 +8,9 @@ export const onHubsChanged = (cb: () => void): Promise<UnlistenFn> => listen('hu
 /** Links arrived from the OS (clicked hublink:// link, command line): take_pending_links. */
 export const onLinksPending = (cb: () => void): Promise<UnlistenFn> => listen('links-pending', () => cb());
 
+/** Something more does not work on this computer: startup_notices again. */
+export const onNoticesChanged = (cb: () => void): Promise<UnlistenFn> => listen('notices-changed', () => cb());
+
 /** A hub's session changed outside the page (a sign-in `hublink login` asked the app for): check it again. */
 export const onHubStateChanged = (cb: (hubId: string) => void): Promise<UnlistenFn> =>
   listen<{ hub_id: string }>('hub-state-changed', (e) => cb(e.payload.hub_id));

@@ -10,13 +10,14 @@
 // ?preview=managed-empty  the same with no hubs yet: the empty state points to the administrator
 // ?preview=signed     a managed computer and a link signed by the organisation "clicked" in the OS
 // ?preview=tampered   the same link with its name changed after signing: the signature warning
+// ?preview=degraded   as the default, on a computer with no session bus and a read-only log folder
 //
 // Signed links in the preview: `sig=demo` is the organisation's good signature over any link;
 // every other `sig` does not verify (there is no real Ed25519 here).
 // &speed=N            divide every simulated delay by N (e.g. speed=10 for quick runs)
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { HubState, HubView, HubsView, IniProblemView, LoginProgress, PolicyView, ProposalView, SignedInView, UiError } from './types';
+import type { HubState, HubView, HubsView, IniProblemView, LoginProgress, Notice, PendingLink, PolicyView, ProposalView, SignedInView, UiError } from './types';
 
 type Args = Record<string, unknown>;
 
@@ -115,17 +116,37 @@ export function installFakeBackend(scenario: string): void {
     checkDelay.set('h-finance', 700).set('h-sales', 1200).set('h-lab', 2600).set('h-partner', 1800).set('h-legacy', 500);
   }
 
-  const pending: string[] = [];
+  const pending: PendingLink[] = [];
+  let arrived = 0;
+  const arrive = (link: string): void => {
+    arrived += 1;
+    pending.push({ seq: arrived, link });
+  };
   if (scenario === 'link') {
-    pending.push('hublink://add?url=https://xn--fnance-hub-4ub.example.com/&name=Finance%20Hub&mfa=required&client_id=hublink-desktop&theme=dark');
+    arrive('hublink://add?url=https://xn--fnance-hub-4ub.example.com/&name=Finance%20Hub&mfa=required&client_id=hublink-desktop&theme=dark');
   }
-  if (scenario === 'signed') pending.push('hublink://add?url=https://payroll.example.com/&name=Payroll&mfa=required&sig=demo');
-  if (scenario === 'tampered') pending.push('hublink://add?url=https://payroll.example.com/&name=Payroll%20(new)&mfa=required&sig=bm90LWEtcmVhbC1zaWduYXR1cmU');
-  if (scenario === 'managed') pending.push('hublink://add?url=https://payroll.example.com/&name=Payroll');
+  if (scenario === 'signed') arrive('hublink://add?url=https://payroll.example.com/&name=Payroll&mfa=required&sig=demo');
+  if (scenario === 'tampered') arrive('hublink://add?url=https://payroll.example.com/&name=Payroll%20(new)&mfa=required&sig=bm90LWEtcmVhbC1zaWduYXR1cmU');
+  if (scenario === 'managed') arrive('hublink://add?url=https://payroll.example.com/&name=Payroll');
   const storageWarning =
     scenario === 'storage'
       ? 'No keyring was found, and HUBLINK_INSECURE_STORAGE=1 allows Hublink to keep them in /home/alice/.config/hublink/secrets instead.'
       : null;
+  const notices: Notice[] =
+    scenario === 'degraded'
+      ? [
+        {
+          code: 'session_bus', message: 'No D-Bus session bus',
+          cause: 'DBUS_SESSION_BUS_ADDRESS (not set) cannot be used: Cannot autolaunch D-Bus without X11 $DISPLAY. The system keyring is reached over it, so sign-ins cannot be kept',
+          next_step: 'Start Hublink from your desktop session (or inside `dbus-run-session`); hubs are listed, but signing in needs the keyring.',
+        },
+        {
+          code: 'log_file', message: "Hublink's log is not written to a file",
+          cause: '/home/alice/.local/share/app.hublink.desktop/logs: Read-only file system (os error 30)',
+          next_step: 'Make that folder writable to keep a log; meanwhile it goes to the terminal Hublink was started from.',
+        },
+      ]
+      : [];
   const warnings = scenario === 'storage' ? ['The hubs folder /home/alice/Documents/Hublink/Hubs could not be watched for changes; restart Hublink after editing hubs.ini.'] : [];
 
   const proposals = new Map<number, ProposalView>();
@@ -294,6 +315,7 @@ export function installFakeBackend(scenario: string): void {
     },
     discard_proposal: (a) => void proposals.delete(a.proposalId as number),
     take_pending_links: () => pending.splice(0),
+    startup_notices: () => notices,
     login: (a) => login(a.hubId as string, a.device === true),
     cancel_login: (a) => {
       logins.get(a.hubId as string)?.(err('cancelled', 'Sign-in cancelled', 'You cancelled the sign-in.', 'Choose the hub again to sign in.'));
@@ -330,7 +352,7 @@ export function installFakeBackend(scenario: string): void {
   // For poking at the preview from the console or a screenshot script.
   (window as unknown as { hublinkPreview: unknown }).hublinkPreview = {
     clickLink: (link: string) => {
-      pending.push(link);
+      arrive(link);
       void emit('links-pending');
     },
   };

@@ -1,6 +1,6 @@
 // DOM building. Everything that comes from links, files or servers goes in with textContent
 // (through displayText), never as HTML.
-import type { HubView, HubsView, IniProblemView, PolicyView, ProposalView, UiError } from './types';
+import type { HubView, HubsView, IniProblemView, Notice, PolicyView, ProposalView, UiError } from './types';
 import {
   type CardState,
   type Fmt,
@@ -109,6 +109,18 @@ export function renderBanners(container: HTMLElement, view: HubsView): void {
       el('div', { class: 'banner banner-info', attrs: { role: 'note' } }, icon('info'), el('div', { text: displayText(w, 600) })),
     );
   }
+}
+
+/** What does not work on this computer (no session bus, a silent portal, no log file, …):
+ *  one warning each, with its reason and what to do. */
+export function renderNotices(container: HTMLElement, notices: readonly Notice[]): void {
+  container.replaceChildren(
+    ...notices.map((n) =>
+      el('div', { class: 'banner banner-warn notice', attrs: { role: 'note', 'data-notice': n.code } },
+        icon('warn'),
+        el('div', {}, ...errorBlock({ code: n.code, message: n.message, cause: n.cause, next_step: n.next_step }))),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,6 +63,10 @@ export type TokenView = {
 /** The settings dialog (src-tauri views.rs PreferencesView). */
 export type PreferencesView = { start_at_login: boolean; keep_running: boolean; renew_warning_days: number };
 export type AddView = { hub: HubView; already_present: boolean };
+/** A link from the OS, numbered in the order it arrived (1, 2, …). */
+export type PendingLink = { seq: number; link: string };
+/** Something that does not work on this computer, with its reason (src-tauri/src/notices.rs). */
+export type Notice = { code: string; message: string; cause: string; next_step: string };
 export type SignedInView = { user: string; expires_at: string | null; session_ends_at?: string | null; renew_due?: boolean };
 export type LoginProgress = { hub_id: string } & (
   | { kind: 'browser_opened'; url: string }

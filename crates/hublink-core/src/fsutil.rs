@@ -44,6 +44,11 @@ pub fn read_regular_file(path: &Path, max: usize) -> std::result::Result<Vec<u8>
     Ok(bytes)
 }
 
+/// `e` says this folder cannot be written here: a read-only file system, or no permission.
+pub fn is_not_writable(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied)
+}
+
 /// Create `dir` (and parents) readable only by the user.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;

@@ -10,6 +10,8 @@
 //! path was sent by an identity provider other than the one this sign-in started with (the
 //! IdP mix-up of RFC 9700 §4.4.2) and ends the sign-in without being redeemed.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -20,6 +22,10 @@ use crate::secret::AuthorizationCode;
 
 const MAX_REQUEST: usize = 16 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections read at once; a browser opens a handful, so this leaves room to spare.
+const MAX_READING: usize = 32;
+const ACCEPT_PAUSE_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_PAUSE_MAX: Duration = Duration::from_secs(1);
 
 /// The path every sign-in answer arrives under: `/callback`, or `/callback/<id>`.
 const CALLBACK: &str = "/callback";
@@ -28,6 +34,7 @@ pub struct Loopback {
     listener: TcpListener,
     port: u16,
     path: String,
+    counts: std::sync::Arc<LoopCounts>,
 }
 
 /// What the identity provider sent back.
@@ -67,7 +74,7 @@ impl Loopback {
         }
         let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0))).await.map_err(failed)?;
         let port = listener.local_addr().map_err(failed)?.port();
-        Ok(Loopback { listener, port, path: path.to_owned() })
+        Ok(Loopback { listener, port, path: path.to_owned(), counts: std::sync::Arc::default() })
     }
 
     pub fn redirect_uri(&self) -> String {
@@ -83,22 +90,38 @@ impl Loopback {
     /// waiting (the future is dropped).
     ///
     /// Each connection is read in its own task: browsers open speculative connections that
-    /// send nothing, and one of those must not hold up the real answer.
+    /// send nothing, and one of those must not hold up the real answer. At most
+    /// [`MAX_READING`] are read at once: a newer connection pushes out the oldest, so a flood
+    /// of silent connections can neither exhaust descriptors nor make the real answer wait for
+    /// the flood to time out. A failed accept (no descriptors left, say) pauses accepting,
+    /// longer each time in a row, instead of retrying at once and spinning.
     pub async fn accept(self, state: &str) -> Result<Callback> {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(TcpStream, Option<Vec<u8>>)>(16);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, TcpStream, Option<Vec<u8>>)>(MAX_READING);
+        let mut readers = Readers::default();
+        let mut backoff = Backoff::default();
+        let mut paused_until: Option<tokio::time::Instant> = None;
         loop {
+            self.counts.iterations.fetch_add(1, Ordering::Relaxed);
+            let resume = paused_until.unwrap_or_else(tokio::time::Instant::now);
             tokio::select! {
-                accepted = self.listener.accept() => match accepted {
-                    Ok((mut stream, _)) => {
-                        let tx = tx.clone();
-                        tokio::spawn(async move {
-                            let request = tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await.ok().flatten();
-                            let _ = tx.send((stream, request)).await;
-                        });
+                accepted = self.listener.accept(), if paused_until.is_none() => match accepted {
+                    Ok((stream, _)) => {
+                        backoff.reset();
+                        readers.start(stream, tx.clone());
                     }
-                    Err(e) => tracing::debug!(error = %e, "loopback accept failed"),
+                    Err(e) => {
+                        self.counts.accept_errors.fetch_add(1, Ordering::Relaxed);
+                        tracing::debug!(error = %e, "loopback accept failed");
+                        if out_of_descriptors(&e) {
+                            // Ours are the ones we can give back: the oldest silent connection.
+                            readers.evict_oldest();
+                        }
+                        paused_until = Some(tokio::time::Instant::now() + backoff.next());
+                    }
                 },
-                Some((stream, request)) = rx.recv() => {
+                () = tokio::time::sleep_until(resume), if paused_until.is_some() => paused_until = None,
+                Some((id, stream, request)) = rx.recv() => {
+                    readers.finished(id);
                     if let Some(callback) = handle(stream, request, state, &self.path).await {
                         return Ok(callback);
                     }
@@ -106,6 +129,98 @@ impl Loopback {
             }
         }
     }
+
+    /// How often the accept loop goes round, and how many accepts failed (for tests and
+    /// measurements: a loop that spins shows up here, whatever the machine's speed); a handle
+    /// that outlives [`Self::accept`], which consumes the listener.
+    pub fn accept_loop_counts(&self) -> std::sync::Arc<LoopCounts> {
+        self.counts.clone()
+    }
+}
+
+/// The accept loop's counters; see [`Loopback::accept_loop_counts`].
+#[derive(Debug, Default)]
+pub struct LoopCounts {
+    iterations: AtomicU64,
+    accept_errors: AtomicU64,
+}
+
+impl LoopCounts {
+    /// (rounds of the accept loop, failed accepts).
+    pub fn get(&self) -> (u64, u64) {
+        (self.iterations.load(Ordering::Relaxed), self.accept_errors.load(Ordering::Relaxed))
+    }
+}
+
+/// The connections being read, oldest first.
+#[derive(Default)]
+struct Readers {
+    next: u64,
+    running: VecDeque<(u64, tokio::task::AbortHandle)>,
+}
+
+impl Readers {
+    /// Read `stream`'s request in its own task (pushing out the oldest reader when full).
+    fn start(&mut self, mut stream: TcpStream, tx: tokio::sync::mpsc::Sender<(u64, TcpStream, Option<Vec<u8>>)>) {
+        if self.running.len() >= MAX_READING {
+            self.evict_oldest();
+        }
+        let id = self.next;
+        self.next += 1;
+        let task = tokio::spawn(async move {
+            let request = tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await.ok().flatten();
+            let _ = tx.send((id, stream, request)).await;
+        });
+        self.running.push_back((id, task.abort_handle()));
+    }
+
+    fn finished(&mut self, id: u64) {
+        self.running.retain(|(i, _)| *i != id);
+    }
+
+    /// Close the connection that has been read the longest without sending a request.
+    fn evict_oldest(&mut self) {
+        if let Some((_, task)) = self.running.pop_front() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Readers {
+    /// Once the callback has come (or the sign-in was cancelled), nothing else is read.
+    fn drop(&mut self) {
+        for (_, task) in self.running.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+/// The pause after failed accepts: 10 ms, doubling up to 1 s; reset by an accept that works.
+#[derive(Default)]
+struct Backoff {
+    failures: u32,
+}
+
+impl Backoff {
+    fn next(&mut self) -> Duration {
+        let delay = ACCEPT_PAUSE_MIN.saturating_mul(1 << self.failures.min(7)).min(ACCEPT_PAUSE_MAX);
+        self.failures = self.failures.saturating_add(1);
+        delay
+    }
+
+    fn reset(&mut self) {
+        self.failures = 0;
+    }
+}
+
+/// EMFILE/ENFILE: the process (or the system) has no descriptor left for the connection.
+fn out_of_descriptors(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    return matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
+    #[cfg(windows)]
+    return e.raw_os_error() == Some(10024); // WSAEMFILE
+    #[cfg(not(any(unix, windows)))]
+    return false;
 }
 
 /// Why the listener turned a request away, and the page it answers with.
@@ -353,6 +468,141 @@ mod tests {
         assert!(page.starts_with("HTTP/1.1 200"), "{page}");
         assert!(started.elapsed() < READ_TIMEOUT / 2, "the real answer waited for the silent one");
         waiter.await.unwrap();
+    }
+
+    /// Merge `figures` under `key` into target/reliability/desktop.json (scripts/reliability.sh
+    /// puts them in docs/RELIABILITY.md).
+    fn record_figures(key: &str, figures: serde_json::Value) {
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/reliability");
+        let file = dir.join("desktop.json");
+        let mut all: serde_json::Map<String, serde_json::Value> =
+            std::fs::read(&file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        all.insert(key.to_owned(), figures);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&file, serde_json::to_vec_pretty(&all).unwrap()).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_of_silent_connections_neither_holds_up_the_callback_nor_spins() {
+        const FLOOD: usize = 300;
+        let lb = Loopback::bind(None, "/callback").await.unwrap();
+        let port = lb.port();
+        let counts = lb.accept_loop_counts();
+        let waiter = tokio::spawn(async move { lb.accept("s").await.unwrap().finish(Ok("ok".into())).await });
+        let mut flood = Vec::new();
+        for _ in 0..FLOOD {
+            flood.push(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+        }
+        let until = std::time::Instant::now() + Duration::from_secs(5);
+        while counts.get().0 < FLOOD as u64 && std::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Only the newest MAX_READING are still being read; the server closed the others.
+        let mut reads = tokio::task::JoinSet::new();
+        for mut s in flood {
+            reads.spawn(async move {
+                let mut b = [0u8; 1];
+                matches!(tokio::time::timeout(Duration::from_millis(300), s.read(&mut b)).await, Ok(Ok(0) | Err(_)))
+            });
+        }
+        let closed = reads.join_all().await.into_iter().filter(|c| *c).count();
+        assert!(closed >= FLOOD - MAX_READING, "only {closed} of {FLOOD} silent connections were closed");
+
+        let started = std::time::Instant::now();
+        let page = get(port, "/callback?code=c&state=s").await;
+        let callback_ms = started.elapsed().as_millis();
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(started.elapsed() < READ_TIMEOUT / 2, "the callback waited {callback_ms} ms behind the flood");
+        waiter.await.unwrap();
+        // One round per accepted connection and per finished read, plus a few: no spinning.
+        let (iterations, errors) = counts.get();
+        assert!(
+            iterations <= 2 * (FLOOD as u64 + 1) + 10,
+            "{iterations} rounds of the accept loop for {FLOOD} connections"
+        );
+        record_figures(
+            "loopback_flood",
+            serde_json::json!({ "silent_connections": FLOOD, "closed_by_server": closed, "max_read_at_once": MAX_READING,
+                "accept_loop_iterations": iterations, "accept_errors": errors, "callback_ms": callback_ms }),
+        );
+    }
+
+    const STARVED_CHILD: &str = "HUBLINK_TEST_FD_STARVED_CHILD";
+
+    /// The other half of the next test: a loopback listener in a process with two descriptors to
+    /// spare. Prints its port, then the accept loop's counts once the callback came.
+    #[cfg(target_os = "linux")]
+    #[test]
+    #[ignore = "run by out_of_descriptors_the_loop_backs_off_and_the_callback_still_arrives, in a child process"]
+    fn fd_starved_child() {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        if std::env::var_os(STARVED_CHILD).is_none() {
+            return;
+        }
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let lb = Loopback::bind(None, "/callback").await.unwrap();
+            let counts = lb.accept_loop_counts();
+            // The listing counts the descriptor that reads it, which is closed again after.
+            let open = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;
+            let hard = getrlimit(Resource::Nofile).maximum;
+            setrlimit(Resource::Nofile, Rlimit { current: Some(open + 1), maximum: hard }).unwrap();
+            println!("PORT {}", lb.port());
+            let outcome = tokio::time::timeout(Duration::from_secs(20), lb.accept("s")).await;
+            let came = matches!(outcome, Ok(Ok(_)));
+            if let Ok(Ok(cb)) = outcome {
+                cb.finish(Ok("ok".into())).await;
+            }
+            let (iterations, errors) = counts.get();
+            println!("COUNTS {iterations} {errors} {came}");
+        });
+    }
+
+    /// `ulimit -n` nearly reached: accepts fail with EMFILE. The loop pauses instead of spinning,
+    /// gives back its oldest silent connection, and the real callback still gets through at once.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn out_of_descriptors_the_loop_backs_off_and_the_callback_still_arrives() {
+        use std::io::{BufRead, Read, Write};
+        const SILENT: usize = 40;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "loopback::tests::fd_starved_child", "--ignored", "--nocapture", "--test-threads=1"])
+            .env(STARVED_CHILD, "1")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines().map_while(|l| l.ok());
+        // (libtest prints "test … ... " before it on the same line.)
+        let port: u16 =
+            lines.find_map(|l| l.split("PORT ").nth(1).map(|p| p.trim().parse().unwrap())).expect("the child's port");
+        let silent: Vec<_> = (0..SILENT).map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
+        // A second in which the child has no descriptor for most of them.
+        std::thread::sleep(Duration::from_secs(1));
+        let started = std::time::Instant::now();
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        s.write_all(b"GET /callback?code=c&state=s HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut page = String::new();
+        let _ = s.read_to_string(&mut page);
+        let callback_ms = started.elapsed().as_millis();
+        let counts = lines.find_map(|l| l.split("COUNTS ").nth(1).map(str::to_owned)).expect("the child's counts");
+        child.wait().unwrap();
+        drop(silent);
+        let [iterations, errors, came] = counts.split(' ').collect::<Vec<_>>()[..] else { panic!("{counts}") };
+        let (iterations, errors): (u64, u64) = (iterations.parse().unwrap(), errors.parse().unwrap());
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert_eq!(came, "true");
+        assert!(started.elapsed() < READ_TIMEOUT / 2, "the callback took {callback_ms} ms");
+        assert!(errors >= 1, "the child never ran out of descriptors: the test proves nothing");
+        // Spinning on EMFILE goes round hundreds of thousands of times a second.
+        assert!(iterations < 20 * SILENT as u64, "{iterations} rounds of the accept loop ({errors} failed accepts)");
+        record_figures(
+            "loopback_out_of_descriptors",
+            serde_json::json!({ "silent_connections": SILENT, "seconds_starved": 1, "accept_loop_iterations": iterations,
+                "accept_errors": errors, "callback_ms": callback_ms }),
+        );
     }
 
     #[tokio::test]

@@ -1,6 +1,9 @@
 //! The hub registry: link-added hubs, hidden admin hubs and what we last knew of each session
 //! (never a secret). One JSON file, replaced atomically, changed only under a cross-process lock.
 //! A file that cannot be read is set aside — kept, renamed — and reported; Hublink goes on.
+//! Reading needs no write access: in a state folder that cannot be written (a read-only file
+//! system or folder) the file is read without the lock — every write is an atomic rename, so a
+//! reader always sees a whole file — and the hubs are listed with a warning that says so.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -68,6 +71,10 @@ pub struct SessionRecord {
 pub enum RegistryWarning {
     /// The file could not be read; it was renamed to `kept_as` and an empty registry used.
     SetAside { kept_as: PathBuf, reason: String },
+    /// The state folder cannot be written: read as it is, nothing can be saved.
+    ReadOnly { folder: PathBuf, reason: String },
+    /// The file could not be read and, the folder being read-only, was left where it is.
+    Unreadable { path: PathBuf, reason: String },
 }
 
 impl std::fmt::Display for RegistryWarning {
@@ -77,6 +84,16 @@ impl std::fmt::Display for RegistryWarning {
                 f,
                 "the hub registry could not be read ({reason}); it was kept as {} and Hublink started with an empty one — hubs.ini hubs are unaffected, re-add link hubs or restore the file",
                 kept_as.display()
+            ),
+            RegistryWarning::ReadOnly { folder, reason } => write!(
+                f,
+                "Hublink's state folder {} cannot be written ({reason}): your hubs are listed, but adding, hiding or removing a hub and keeping a new sign-in will fail until it can be written",
+                folder.display()
+            ),
+            RegistryWarning::Unreadable { path, reason } => write!(
+                f,
+                "the hub registry {} could not be read ({reason}) and the folder is read-only, so it was left as it is — only hubs.ini hubs are listed",
+                path.display()
             ),
         }
     }
@@ -92,10 +109,28 @@ impl Registry {
         Registry { path: paths.registry(), lock: paths.registry_lock() }
     }
 
-    /// Read the registry (setting a corrupt file aside).
+    /// Read the registry (setting a corrupt file aside); in a folder that cannot be written,
+    /// read it as it is (see the module documentation).
     pub fn load(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
-        let _lock = FileLock::acquire_blocking(&self.lock)?;
+        let _lock = match FileLock::acquire_blocking(&self.lock) {
+            Ok(lock) => lock,
+            Err(Error::Io { source, .. }) if fsutil::is_not_writable(&source) => return self.load_read_only(&source),
+            Err(e) => return Err(e),
+        };
         self.load_locked()
+    }
+
+    fn load_read_only(&self, why: &std::io::Error) -> Result<(RegistryData, Vec<RegistryWarning>)> {
+        let folder = self.path.parent().map(PathBuf::from).unwrap_or_default();
+        let mut warnings = vec![RegistryWarning::ReadOnly { folder, reason: why.to_string() }];
+        let data = match self.read()? {
+            Ok(data) => data,
+            Err(reason) => {
+                warnings.push(RegistryWarning::Unreadable { path: self.path.clone(), reason });
+                RegistryData::default()
+            }
+        };
+        Ok((data, warnings))
     }
 
     /// Read, change and write the registry as one step that other processes cannot interleave.
@@ -111,17 +146,25 @@ impl Registry {
         Ok((out, warnings))
     }
 
-    fn load_locked(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
+    /// The registry as it is on disk (empty when missing), or why it is not valid.
+    fn read(&self) -> Result<std::result::Result<RegistryData, String>> {
         let bytes = match std::fs::read(&self.path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((RegistryData::default(), vec![])),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ok(RegistryData::default())),
             Err(e) => return Err(Error::io(&self.path, e)),
         };
-        let reason = match serde_json::from_slice::<RegistryData>(&bytes) {
-            Ok(data) if data.version <= VERSION => return Ok((data, vec![])),
+        match serde_json::from_slice::<RegistryData>(&bytes) {
+            Ok(data) if data.version <= VERSION => Ok(Ok(data)),
             // Not corrupt, only newer: leave it for the Hublink that wrote it.
-            Ok(data) => return Err(Error::NewerState { path: self.path.clone(), version: data.version }),
-            Err(e) => format!("not valid: {e}"),
+            Ok(data) => Err(Error::NewerState { path: self.path.clone(), version: data.version }),
+            Err(e) => Ok(Err(format!("not valid: {e}"))),
+        }
+    }
+
+    fn load_locked(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
+        let reason = match self.read()? {
+            Ok(data) => return Ok((data, vec![])),
+            Err(reason) => reason,
         };
         let kept_as = fsutil::set_aside(&self.path)?;
         tracing::warn!(file = %self.path.display(), kept = %kept_as.display(), %reason, "hub registry set aside");
@@ -186,6 +229,78 @@ mod tests {
         assert!(matches!(r.load(), Err(Error::NewerState { version: 99, .. })));
         assert!(r.update(|d| d.hidden.insert(HubId::parse("000000000000000f").unwrap())).is_err());
         assert_eq!(std::fs::read(paths.registry()).unwrap(), b"{\"version\":99}");
+    }
+
+    const READ_ONLY_HOME: &str = "HUBLINK_TEST_READ_ONLY_HOME";
+
+    /// The half of the next test that runs where `READ_ONLY_HOME` is a read-only mount.
+    #[cfg(target_os = "linux")]
+    #[test]
+    #[ignore = "run by a_read_only_state_folder_is_read_without_the_lock, in a mount namespace"]
+    fn read_only_child() {
+        let Some(home) = std::env::var_os(READ_ONLY_HOME) else { return };
+        let paths = Paths::at(PathBuf::from(home));
+        let r = Registry::new(&paths);
+        let (data, warnings) = r.load().unwrap();
+        assert_eq!(data.hubs, vec![record("a")]);
+        let [RegistryWarning::ReadOnly { folder, reason }] = warnings.as_slice() else { panic!("{warnings:?}") };
+        assert_eq!(folder, &paths.home);
+        assert!(reason.contains("Read-only file system"), "{reason}");
+        assert!(warnings[0].to_string().contains("cannot be written"));
+        assert!(r.update(|d| d.hubs.clear()).is_err(), "writing still needs the lock");
+        println!("READ-ONLY CHILD OK");
+    }
+
+    /// Run the test `child` of this binary with `home` mounted read-only (a private mount
+    /// namespace, through util-linux's `unshare`); its output.
+    #[cfg(target_os = "linux")]
+    fn in_read_only_mount(home: &std::path::Path, child: &str) -> String {
+        let mut unshare = std::process::Command::new("unshare");
+        if !rustix::process::geteuid().is_root() {
+            unshare.arg("--map-root-user");
+        }
+        let script = r#"mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" --exact "$3" --ignored --nocapture --test-threads=1"#;
+        let out = unshare
+            .args(["--mount", "--", "sh", "-c", script, "sh"])
+            .arg(home)
+            .arg(std::env::current_exe().unwrap())
+            .arg(child)
+            .env(READ_ONLY_HOME, home)
+            .output()
+            .expect("unshare (util-linux) runs the read-only half");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{child}: {text}");
+        text
+    }
+
+    /// A state folder on a read-only mount: the hubs are read without the lock and the warning
+    /// says why nothing can be saved (the locks folder does not exist yet, as in a fresh or
+    /// copied home); a corrupt file there is reported and left where it is.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_read_only_state_folder_is_read_without_the_lock() {
+        let (_d, paths, r) = registry();
+        r.update(|d| d.hubs.push(record("a"))).unwrap();
+        std::fs::remove_dir_all(paths.home.join("locks")).unwrap();
+        assert!(in_read_only_mount(&paths.home, "registry::tests::read_only_child").contains("READ-ONLY CHILD OK"));
+        std::fs::write(paths.registry(), b"{broken").unwrap();
+        let text = in_read_only_mount(&paths.home, "registry::tests::read_only_corrupt_child");
+        assert!(text.contains("READ-ONLY CORRUPT OK"), "{text}");
+        assert_eq!(std::fs::read(paths.registry()).unwrap(), b"{broken", "nothing set aside");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    #[ignore = "run by a_read_only_state_folder_is_read_without_the_lock, in a mount namespace"]
+    fn read_only_corrupt_child() {
+        let Some(home) = std::env::var_os(READ_ONLY_HOME) else { return };
+        let (data, warnings) = Registry::new(&Paths::at(PathBuf::from(home))).load().unwrap();
+        assert_eq!(data, RegistryData::default());
+        assert!(
+            matches!(warnings.as_slice(), [RegistryWarning::ReadOnly { .. }, RegistryWarning::Unreadable { .. }]),
+            "{warnings:?}"
+        );
+        println!("READ-ONLY CORRUPT OK");
     }
 
     #[test]

@@ -8,6 +8,15 @@ import { type Dialogs, type Focusable, focusNow } from '../dialogs';
 import type { HubList } from '../hub-list';
 import type { Toast } from '../notify';
 
+/** Where a link from the OS stands in the queue: its number of arrival, and how many wait. */
+export type LinkPlace = { seq: number; waiting: number };
+
+/** Marks `dialog` with the link it shows (tests and the queue line read it). */
+function markPlace(dialog: HTMLElement, place: LinkPlace | null): void {
+  if (place) dialog.dataset.linkSeq = String(place.seq);
+  else delete dialog.dataset.linkSeq;
+}
+
 export class AddFlow {
   private proposal: ProposalView | null = null;
   private readonly addDialog = byId<HTMLDialogElement>('add-dialog');
@@ -53,7 +62,8 @@ export class AddFlow {
   // The Add dialog
 
   /** Opens the Add dialog, optionally with a link already in the box and an error under it. */
-  open(prefill = '', error: UiError | null = null): void {
+  open(prefill = '', error: UiError | null = null, place: LinkPlace | null = null): void {
+    markPlace(this.addDialog, place);
     const input = byId<HTMLInputElement>('link-input');
     input.value = prefill;
     // With `AllowUserHubs` off this dialog only shows why a link from the OS was refused.
@@ -118,11 +128,20 @@ export class AddFlow {
   // The confirmation
 
   /** Shows what a proposal would add; nothing is saved until "Add". */
-  showConfirm(p: ProposalView, returnTo: Focusable): void {
+  showConfirm(p: ProposalView, returnTo: Focusable, place: LinkPlace | null = null): void {
     this.proposal = p;
     fillConfirm(p);
+    markPlace(this.confirmDialog, place);
+    this.setWaiting(place?.waiting ?? 0);
     this.setConfirmBusy(false);
     this.dialogs.open(this.confirmDialog, byId('confirm-cancel'), returnTo);
+  }
+
+  /** "N more links are waiting" under a confirmation (links keep arriving while it is open). */
+  setWaiting(waiting: number): void {
+    const queue = byId('confirm-queue');
+    queue.textContent = waiting === 1 ? '1 more link is waiting.' : `${waiting} more links are waiting.`;
+    show(queue, waiting > 0);
   }
 
   private setConfirmBusy(busy: boolean): void {
