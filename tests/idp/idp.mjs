@@ -125,7 +125,8 @@ function hublinkLink({ hubUrl, issuer, sessionCheckUrl, name = HUB_NAME }) {
  *   port, hubPort      fixed ports (default: ephemeral)
  *   https: {key, cert} serve the IdP over TLS (PEM strings or Buffers)
  *   clients            extra oidc-provider client metadata objects
- *   users              extra/overriding users ({username, password, totpSecret|null, hubAccess, name, email})
+ *   users              extra/overriding users ({username, password, totpSecret|null, hubAccess, name, email,
+ *                      groups: a `groups` claim (profile scope, so in the ID token too)})
  *   accessTokenTtl     seconds (default 3600); refreshTokenTtl, deviceCodeTtl likewise
  *   stateFile          persist keys, sessions and tokens there (survive restarts)
  *   control            serve the /__test/ control API on the IdP port
@@ -195,7 +196,7 @@ export async function startIdp(opts = {}) {
     // otherwise oidc-provider only includes them when the RP asks for them.
     claims: {
       openid: ['sub', 'acr', 'amr', 'auth_time', 'sid'],
-      profile: ['preferred_username', 'name'],
+      profile: ['preferred_username', 'name', 'groups'],
       email: ['email', 'email_verified'],
       acr: null,
       amr: null,
@@ -218,6 +219,7 @@ export async function startIdp(opts = {}) {
             name: user.name,
             email: user.email,
             email_verified: true,
+            ...(user.groups ? { groups: user.groups } : {}),
           };
         },
       };

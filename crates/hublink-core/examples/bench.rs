@@ -1,5 +1,7 @@
 //! Throughput of the parsers and stores Hublink runs on every launch, as a table.
 //! Run by `scripts/bench.sh` (release build): `cargo run --release --example bench`.
+//! `cargo run --release --example bench -- hubs.ini` runs only the rows whose name contains
+//! `hubs.ini` (for profiling one of them).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -11,6 +13,9 @@ use hublink_core::store::{Chunked, MemoryEntries, SecretStore};
 use hublink_core::{HubId, Secret, paths::Paths};
 
 fn measure(name: &str, unit: &str, per_iter: usize, mut f: impl FnMut()) {
+    if std::env::args().nth(1).is_some_and(|only| !name.contains(&only)) {
+        return;
+    }
     // Warm up, then run for about half a second.
     f();
     let start = Instant::now();

@@ -48,6 +48,38 @@ pub trait Entries: Send + Sync {
     fn get(&self, name: &str) -> Result<Option<String>>;
     fn set(&self, name: &str, value: &str) -> Result<()>;
     fn delete(&self, name: &str) -> Result<()>;
+
+    /// The entry `name` and then the entries `more(name, head)` names, in that order, read as
+    /// one operation: the keyring reads them all on one connection (a new Secret Service
+    /// connection per entry made a 42-chunk session take seconds). The list stops after the
+    /// first missing entry. `None`: there is no entry `name`.
+    fn get_group(&self, name: &str, more: MoreEntries) -> Result<Option<Group>> {
+        read_group(name, more, |n| Ok(self.get(n)?.map(Secret::new)))
+    }
+}
+
+/// Which further entries an entry's value asks for (see [`Entries::get_group`]).
+pub type MoreEntries = fn(name: &str, head: &str) -> Vec<String>;
+/// An entry's value and the further entries it asked for (`None`: missing).
+pub type Group = (Secret, Vec<Option<Secret>>);
+
+/// [`Entries::get_group`] with `get` reading one entry.
+fn read_group<E>(
+    name: &str,
+    more: MoreEntries,
+    mut get: impl FnMut(&str) -> std::result::Result<Option<Secret>, E>,
+) -> std::result::Result<Option<Group>, E> {
+    let Some(head) = get(name)? else { return Ok(None) };
+    let mut rest = Vec::new();
+    for next in more(name, head.expose()) {
+        let part = get(&next)?;
+        let missing = part.is_none();
+        rest.push(part);
+        if missing {
+            break;
+        }
+    }
+    Ok(Some((head, rest)))
 }
 
 /// Splits values over as many [`Entries`] as they need.
@@ -67,18 +99,22 @@ impl<E: Entries> Chunked<E> {
     fn chunk_count(header: &str) -> Option<usize> {
         header.strip_prefix(CHUNK_HEADER)?.parse().ok()
     }
+
+    /// The chunks a header announces (none for a value kept whole).
+    fn chunk_names(key: &str, head: &str) -> Vec<String> {
+        (1..=Self::chunk_count(head).unwrap_or(0)).map(|i| Self::chunk_name(key, i)).collect()
+    }
 }
 
 impl<E: Entries> SecretStore for Chunked<E> {
     fn get(&self, key: &str) -> Result<Option<Secret>> {
-        let Some(head) = self.entries.get(key)? else { return Ok(None) };
-        let head = Secret::new(head);
+        let Some((head, parts)) = self.entries.get_group(key, Self::chunk_names)? else { return Ok(None) };
         let Some(n) = Self::chunk_count(head.expose()) else { return Ok(Some(head)) };
         let mut whole = String::new();
         for i in 1..=n {
-            match self.entries.get(&Self::chunk_name(key, i))? {
-                Some(part) => whole.push_str(Secret::new(part).expose()),
-                None => {
+            match parts.get(i - 1) {
+                Some(Some(part)) => whole.push_str(part.expose()),
+                _ => {
                     // A partial write from a crash: treat it as no session rather than as garbage.
                     tracing::warn!(key, missing = i, of = n, "stored session is incomplete; ignoring it");
                     return Ok(None);
@@ -161,18 +197,27 @@ impl KeyringEntries {
         self.call_raw(name, op)?.map_err(|(_, e)| e)
     }
 
-    /// The keyring call on its own thread, bounded by [`KEYRING_TIMEOUT`] — the reading of a
-    /// refusal too (on Linux it asks the Secret Service again). The outer error is the
-    /// timeout; the inner one says whether there is no keyring service at all.
+    /// One keyring call on the entry `name` (see [`Self::on_keyring_thread`]).
     fn call_raw<T: Send + 'static>(
         &self,
         name: &str,
         op: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
     ) -> Result<std::result::Result<T, (bool, Error)>> {
-        let (service, name) = (self.service.clone(), name.to_owned());
+        let name = name.to_owned();
+        self.on_keyring_thread(move |service| keyring::Entry::new(service, &name).and_then(|e| op(&e)))
+    }
+
+    /// `op(service)` on its own thread, bounded by [`KEYRING_TIMEOUT`] — the reading of a
+    /// refusal too (on Linux it asks the Secret Service again). The outer error is the
+    /// timeout; the inner one says whether there is no keyring service at all.
+    fn on_keyring_thread<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&str) -> keyring::Result<T> + Send + 'static,
+    ) -> Result<std::result::Result<T, (bool, Error)>> {
+        let service = self.service.clone();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let result = keyring::Entry::new(&service, &name).and_then(|e| op(&e)).map_err(|e| {
+            let result = op(&service).map_err(|e| {
                 let error = keyring_error(e);
                 let no_service = matches!(error, Error::StorageUnavailable { problem: StorageProblem::NoService(_) });
                 (no_service, error)
@@ -236,6 +281,13 @@ impl Entries for KeyringEntries {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(other) => Err(other),
         })
+    }
+
+    /// On one keyring connection where the platform has connections (Linux: one Secret
+    /// Service session for the whole group; ~10–20 ms saved per entry).
+    fn get_group(&self, name: &str, more: MoreEntries) -> Result<Option<Group>> {
+        let name = name.to_owned();
+        self.on_keyring_thread(move |service| platform::get_group(service, &name, more))?.map_err(|(_, e)| e)
     }
 }
 
@@ -318,6 +370,9 @@ impl<E: Entries> Entries for Arc<E> {
     }
     fn delete(&self, name: &str) -> Result<()> {
         (**self).delete(name)
+    }
+    fn get_group(&self, name: &str, more: MoreEntries) -> Result<Option<Group>> {
+        (**self).get_group(name, more)
     }
 }
 
@@ -451,6 +506,58 @@ mod tests {
         m.set("hub", "small").unwrap(); // the header rewritten, the old chunks not yet removed
         s.delete("hub").unwrap();
         assert!(m.names().is_empty(), "{:?}", m.names());
+    }
+
+    /// Counts reads the way a keyring counts connections: one per `get`, one per group.
+    #[derive(Default)]
+    struct Counting {
+        inner: MemoryEntries,
+        gets: std::sync::atomic::AtomicUsize,
+        groups: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Entries for Counting {
+        fn get(&self, name: &str) -> Result<Option<String>> {
+            self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.inner.get(name)
+        }
+        fn set(&self, name: &str, value: &str) -> Result<()> {
+            self.inner.set(name, value)
+        }
+        fn delete(&self, name: &str) -> Result<()> {
+            self.inner.delete(name)
+        }
+        fn get_group(&self, name: &str, more: MoreEntries) -> Result<Option<Group>> {
+            self.groups.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            read_group(name, more, |n| Ok(self.inner.get(n)?.map(Secret::new)))
+        }
+    }
+
+    #[test]
+    fn a_chunked_session_is_read_in_one_group_not_one_read_per_chunk() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let s = Chunked::new(Counting::default());
+        let big = "x".repeat(42 * CHUNK_CHARS);
+        s.set("hub", &Secret::new(big.clone())).unwrap();
+        s.entries.gets.store(0, SeqCst);
+        assert_eq!(s.get("hub").unwrap().unwrap().expose(), big);
+        assert_eq!((s.entries.gets.load(SeqCst), s.entries.groups.load(SeqCst)), (0, 1));
+        assert!(s.get("other").unwrap().is_none());
+        assert_eq!((s.entries.gets.load(SeqCst), s.entries.groups.load(SeqCst)), (0, 2));
+    }
+
+    #[test]
+    fn a_group_stops_at_the_first_missing_entry() {
+        let (m, _) = store();
+        for name in ["head", "a", "c"] {
+            m.set(name, name).unwrap();
+        }
+        let more: MoreEntries = |_, _| vec!["a".into(), "b".into(), "c".into()];
+        let (head, rest) = m.get_group("head", more).unwrap().unwrap();
+        assert_eq!(head.expose(), "head");
+        let rest: Vec<Option<&str>> = rest.iter().map(|p| p.as_ref().map(Secret::expose)).collect();
+        assert_eq!(rest, [Some("a"), None]);
+        assert!(m.get_group("nothing", more).unwrap().is_none());
     }
 
     #[test]

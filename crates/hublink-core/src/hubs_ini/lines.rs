@@ -61,6 +61,8 @@ pub(super) fn parse_value(raw: &str, key: &str) -> Result<String, SyntaxProblem>
 
 pub(super) fn read_sections(file: &Path, text: &str, problems: &mut Vec<IniProblem>) -> Vec<RawSection> {
     let mut sections: Vec<RawSection> = Vec::new();
+    // Lowercased section name → line of its first header, to find duplicates in O(1).
+    let mut names: HashMap<String, usize> = HashMap::new();
     let mut current = Current::None;
     for (index, raw_line) in text.split('\n').enumerate() {
         let line_no = index + 1;
@@ -73,7 +75,7 @@ pub(super) fn read_sections(file: &Path, text: &str, problems: &mut Vec<IniProbl
         };
         if let Some(header) = line.strip_prefix('[') {
             current = Current::Ignored;
-            match section_header(header, line_no, &sections) {
+            match section_header(header, line_no, &mut names) {
                 Ok(section) => {
                     sections.push(section);
                     current = Current::Section(sections.len() - 1);
@@ -102,11 +104,12 @@ pub(super) fn read_sections(file: &Path, text: &str, problems: &mut Vec<IniProbl
     sections
 }
 
-/// A `[Section name]` line (after its `[`): a new section, or why it is not one.
+/// A `[Section name]` line (after its `[`): a new section (its name added to `names`), or why
+/// it is not one.
 fn section_header(
     header: &str,
     line_no: usize,
-    sections: &[RawSection],
+    names: &mut HashMap<String, usize>,
 ) -> Result<RawSection, (Option<String>, IniProblemKind)> {
     let Some((name, after)) = header.split_once(']') else {
         return Err((None, IniProblemKind::Syntax(SyntaxProblem::UnclosedSectionHeader)));
@@ -118,9 +121,13 @@ fn section_header(
     if name.is_empty() {
         return Err((None, IniProblemKind::Syntax(SyntaxProblem::EmptySectionName)));
     }
-    let lower = name.to_lowercase();
-    if let Some(first) = sections.iter().find(|s| s.name.to_lowercase() == lower) {
-        return Err((Some(name.to_owned()), IniProblemKind::DuplicateSection { first_line: first.line }));
+    match names.entry(name.to_lowercase()) {
+        std::collections::hash_map::Entry::Occupied(first) => {
+            return Err((Some(name.to_owned()), IniProblemKind::DuplicateSection { first_line: *first.get() }));
+        }
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(line_no);
+        }
     }
     Ok(RawSection { name: name.to_owned(), line: line_no, entries: Vec::new(), broken: false })
 }

@@ -117,6 +117,24 @@ fn duplicate_sections_first_wins() {
 }
 
 #[test]
+fn every_later_duplicate_section_names_the_first_one() {
+    // A header that is refused (text after `]`) does not claim its name.
+    let text = "[Hub] x\n[Hub]\nurl = https://one.example.com/\n[HUB]\nurl = https://two.example.com/\n[Other]\nurl = https://three.example.com/\n[hub]\n";
+    let load = parse(text);
+    let names: Vec<&str> = load.hubs.iter().map(|h| h.section.as_str()).collect();
+    assert_eq!(names, ["Hub", "Other"]);
+    let firsts: Vec<_> = load
+        .problems
+        .iter()
+        .filter_map(|p| match p.kind {
+            IniProblemKind::DuplicateSection { first_line } => Some((p.line, first_line)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(firsts, [(Some(4), 2), (Some(8), 2)]);
+}
+
+#[test]
 fn the_same_hub_twice_in_a_file_is_one_hub() {
     let text = "[A]\nurl = https://hub.example.com\n[B]\nurl = HTTPS://HUB.example.com:443/\n";
     let load = parse(text);

@@ -2,7 +2,14 @@
 //! `dbus-secret-service` error the keyring crate wraps: a locked collection and a missing
 //! default collection need different fixes, and the user is told which.
 
+use std::collections::HashMap;
+
+use dbus_secret_service::{EncryptionType, Item, SecretService};
+use keyring::secret_service::{SsCredential, decode_error, get_item_password};
+
 use crate::error::StorageProblem;
+use crate::secret::Secret;
+use crate::store::{Group, MoreEntries};
 
 /// The problem behind a keyring `NoStorageAccess` error.
 pub fn access_problem(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> StorageProblem {
@@ -60,4 +67,45 @@ pub fn create_default_keyring(timeout: std::time::Duration) -> bool {
         let _ = tx.send(created);
     });
     rx.recv_timeout(timeout + std::time::Duration::from_secs(1)).unwrap_or(false)
+}
+
+/// An entry and the entries it asks for, on one Secret Service connection (an encrypted
+/// session, as the keyring crate opens) instead of one connection per entry. Each entry is
+/// found and read as keyring 3's `Entry::get_password` finds and reads it, errors included.
+pub fn get_group(service: &str, name: &str, more: MoreEntries) -> keyring::Result<Option<Group>> {
+    let ss = SecretService::connect(EncryptionType::Dh).map_err(|e| keyring::Error::PlatformFailure(Box::new(e)))?;
+    super::read_group(name, more, |user| read_item(&ss, service, user))
+}
+
+/// One entry: the item with the keyring crate's attributes (`target` `default`, `service`,
+/// `username`); when there is none, an item without `target` in the default collection (how
+/// keyring 1 stored it, which keyring 3 also reads). Two or more items are ambiguous.
+fn read_item(ss: &SecretService, service: &str, user: &str) -> keyring::Result<Option<Secret>> {
+    let search = ss
+        .search_items(HashMap::from([("target", "default"), ("service", service), ("username", user)]))
+        .map_err(decode_error)?;
+    if !search.locked.is_empty() || !search.unlocked.is_empty() {
+        let locked = search.locked.into_iter().map(|item| (item, true));
+        return only_password(locked.chain(search.unlocked.into_iter().map(|item| (item, false))).collect());
+    }
+    let collection = ss.get_default_collection().map_err(decode_error)?;
+    let legacy =
+        collection.search_items(HashMap::from([("service", service), ("username", user)])).map_err(decode_error)?;
+    only_password(legacy.into_iter().map(|item| (item, false)).collect())
+}
+
+/// The password of the only item found (unlocked first when it is locked).
+fn only_password(mut found: Vec<(Item<'_>, bool)>) -> keyring::Result<Option<Secret>> {
+    if found.len() > 1 {
+        let mut credentials: Vec<Box<keyring::Credential>> = Vec::new();
+        for (item, _) in &found {
+            credentials.push(Box::new(SsCredential::new_from_item(item)?));
+        }
+        return Err(keyring::Error::Ambiguous(credentials));
+    }
+    let Some((item, locked)) = found.pop() else { return Ok(None) };
+    if locked {
+        item.unlock().map_err(decode_error)?;
+    }
+    get_item_password(&item).map(|password| Some(Secret::new(password)))
 }
