@@ -121,16 +121,19 @@ export function linkFor(idp, extra = {}) {
 /**
  * Change the session a user keeps in plain-file storage (HUBLINK_INSECURE_STORAGE=1 without a
  * keyring): `change` gets the parsed session and edits it. The session is split over
- * 1,000-character entries — a header file, then <id>_1, <id>_2, … — and is written back as one
- * small header entry.
+ * 1,000-character entries — a header file `hublink-chunks:v2:<slot>:<n>`, then <id>_<slot>1,
+ * <id>_<slot>2, … (v1 headers `hublink-chunks:v1:<n>` have no slot) — and is written back as
+ * one small header entry.
  */
 export function editPlainFileSession(user, change) {
   const dir = path.join(user.home, 'insecure-secrets');
-  const head = fs.readdirSync(dir).find((f) => !f.includes('_'));
+  const head = fs.readdirSync(dir).find((f) => /^[0-9a-f]{16}\.secret$/.test(f));
   const id = head.replace('.secret', '');
-  const count = Number(fs.readFileSync(path.join(dir, head), 'utf8').split(':').at(-1));
+  const header = fs.readFileSync(path.join(dir, head), 'utf8').split(':');
+  const count = Number(header.at(-1));
+  const slot = header[1] === 'v2' ? header[2] : '';
   let whole = '';
-  for (let i = 1; i <= count; i += 1) whole += fs.readFileSync(path.join(dir, `${id}_${i}.secret`), 'utf8');
+  for (let i = 1; i <= count; i += 1) whole += fs.readFileSync(path.join(dir, `${id}_${slot}${i}.secret`), 'utf8');
   const stored = JSON.parse(whole);
   change(stored);
   fs.writeFileSync(path.join(dir, head), JSON.stringify(stored));
