@@ -61,6 +61,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_private_dir(dir)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
+    remove_stale_temps(path);
     let tmp = dir.join(format!(".{file_name}.tmp-{}-{}", std::process::id(), nanos()));
     let result = (|| {
         let mut f = private_options().open(&tmp)?;
@@ -75,6 +76,38 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+/// Remove the temp siblings of `path` (`.<name>.tmp-<pid>-<n>`) that a process killed in the
+/// middle of [`write_atomic`] left behind, so that no old copy — of a session in plain-file
+/// storage, say — outlives the file it was meant to replace. A temp file whose process still
+/// runs (a write under way) is left alone; so is any file whose owner cannot be told.
+pub fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return };
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && !process_may_run(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Could process `pid` still be running? Only "no" when that is certain.
+fn process_may_run(pid: u32) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // Without /proc nothing can be told.
+        !Path::new("/proc/self").exists() || Path::new("/proc").join(pid.to_string()).exists()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        true
+    }
 }
 
 fn private_options() -> OpenOptions {
@@ -223,6 +256,24 @@ mod tests {
         assert!(write_atomic(&target_as_dir, b"new").is_err());
         assert_eq!(fs::read(&p).unwrap(), b"old");
         assert_eq!(fs::read(target_as_dir.join("x")).unwrap(), b"occupied");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn temp_files_of_killed_writers_are_removed_by_the_next_write_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("abc.secret");
+        // A pid that cannot run (above the kernel's pid_max) and one that does (ours' parent).
+        let dead = dir.path().join(".abc.secret.tmp-4294967295-1");
+        let live = dir.path().join(format!(".abc.secret.tmp-{}-1", std::os::unix::process::parent_id()));
+        let other = dir.path().join(".other.secret.tmp-4294967295-1");
+        for f in [&dead, &live, &other] {
+            fs::write(f, b"refresh-token-copy").unwrap();
+        }
+        write_atomic(&p, b"new").unwrap();
+        assert!(!dead.exists(), "a dead writer's copy is gone");
+        assert!(live.exists(), "a running writer's file is left alone");
+        assert!(other.exists(), "another file's temps are not this write's business");
     }
 
     #[test]

@@ -330,6 +330,8 @@ impl Entries for FileEntries {
 
     fn delete(&self, name: &str) -> Result<()> {
         let path = self.path(name);
+        // Copies a process killed while writing this entry left behind go with it.
+        fsutil::remove_stale_temps(&path);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
