@@ -137,6 +137,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Another process has held a lock longer than any change takes: it is stopped or hung.
+    #[error("another Hublink process has held {} for more than {seconds} s", .lock.display())]
+    Busy { lock: PathBuf, seconds: u64 },
+
     #[error("{} was written by a newer Hublink (format {version})", .path.display())]
     NewerState { path: PathBuf, version: u32 },
 
@@ -452,9 +456,13 @@ impl Error {
             // the link or hubs.ini must change.
             Discovery { .. } => ExitCode::BadConfig,
             NotForWebHub { .. } => ExitCode::Usage,
-            Io { .. } | NewerState { .. } | NoConfigFolder | TaskFailed { .. } | NeedsApp { .. } | Internal(_) => {
-                ExitCode::Other
-            }
+            Io { .. }
+            | Busy { .. }
+            | NewerState { .. }
+            | NoConfigFolder
+            | TaskFailed { .. }
+            | NeedsApp { .. }
+            | Internal(_) => ExitCode::Other,
         }
     }
 
@@ -490,6 +498,7 @@ impl Error {
             Cancelled => "cancelled",
             TimedOut { .. } => "timed_out",
             Io { .. } => "io",
+            Busy { .. } => "busy",
             NewerState { .. } => "newer_state",
             ProposalExpired => "proposal_expired",
             Policy(_) => "policy",
@@ -527,6 +536,7 @@ impl Error {
             Cancelled => "sign-in cancelled".into(),
             TimedOut { .. } => "sign-in timed out".into(),
             Io { .. } => "a file could not be used".into(),
+            Busy { .. } => "another Hublink process is busy".into(),
             NewerState { .. } => "this Hublink is older than its saved state".into(),
             ProposalExpired => "this confirmation has expired".into(),
             Policy(_) => "not allowed by your organization".into(),
@@ -572,6 +582,7 @@ impl Error {
             Cancelled => "you cancelled it".into(),
             TimedOut { seconds, waiting_for } => format!("no answer after {seconds} s while waiting for {waiting_for}"),
             Io { path, source } => format!("{}: {source}", path.display()),
+            Busy { .. } => self.to_string(),
             NewerState { .. } => self.to_string(),
             ProposalExpired => "the link was confirmed already, or Hublink restarted since it was shown".into(),
             PolicyUnusable { origin, problem } => format!("{origin}: {problem}"),
@@ -624,6 +635,10 @@ impl Error {
             Cancelled => "Sign in again when you are ready.".into(),
             TimedOut { .. } => "Sign in again and finish in the browser; check the password and code if the browser showed an error.".into(),
             Io { .. } => "Check that the folder exists and that you may write to it.".into(),
+            Busy { lock, .. } => format!(
+                "Wait for the other Hublink command or the Hublink app to finish, or end it if it is stuck (`fuser {}` names it), then try again. Nothing was changed.",
+                lock.display()
+            ),
             NewerState { .. } => "Use the newer Hublink (an older copy may still be on your PATH); the file was left as it is.".into(),
             ProposalExpired | Policy(_) | PolicyUnusable { .. } | SigningKey { .. } | NameTaken { .. } | BadAddress { .. } | NoConfigFolder => {
                 self.governance_next_step()

@@ -159,26 +159,32 @@ impl FileLock {
                 Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
-                Err(fs::TryLockError::WouldBlock) => {
-                    return Err(Error::io(
-                        path,
-                        std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            format!("another Hublink process held this lock for more than {} s", timeout.as_secs()),
-                        ),
-                    ));
-                }
+                Err(fs::TryLockError::WouldBlock) => return Err(busy(path, timeout)),
                 Err(fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
             }
         }
     }
 
-    /// The blocking variant, for code that is not async.
-    pub fn acquire_blocking(path: &Path) -> Result<FileLock> {
+    /// The blocking variant, for code that is not async: waits up to `timeout`, never for
+    /// ever (a process that holds the lock may be stopped or hung).
+    pub fn acquire_blocking(path: &Path, timeout: Duration) -> Result<FileLock> {
         let file = open_lock_file(path)?;
-        file.lock().map_err(|e| Error::io(path, e))?;
-        Ok(FileLock { file })
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(FileLock { file }),
+                Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(busy(path, timeout)),
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
+            }
+        }
     }
+}
+
+fn busy(path: &Path, timeout: Duration) -> Error {
+    Error::Busy { lock: path.to_owned(), seconds: timeout.as_secs() }
 }
 
 /// The lock file (created, with its private folder, if missing); its content is never used.
@@ -214,12 +220,12 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let lock = dir.path().join("locks").join("a.lock");
-        drop(FileLock::acquire_blocking(&lock).unwrap());
+        drop(FileLock::acquire_blocking(&lock, Duration::from_secs(1)).unwrap());
         assert_eq!(fs::metadata(&lock).unwrap().permissions().mode() & 0o777, 0o600);
         let elsewhere = dir.path().join("elsewhere");
         let planted = dir.path().join("locks").join("b.lock");
         std::os::unix::fs::symlink(&elsewhere, &planted).unwrap();
-        assert!(FileLock::acquire_blocking(&planted).is_err(), "a planted symlink is refused");
+        assert!(FileLock::acquire_blocking(&planted, Duration::from_secs(1)).is_err(), "a planted symlink is refused");
         assert!(!elsewhere.exists(), "nothing was created through it");
     }
 
@@ -287,6 +293,18 @@ mod tests {
         fs::write(&p, b"again").unwrap();
         let kept2 = set_aside(&p).unwrap();
         assert_ne!(kept, kept2);
+    }
+
+    #[test]
+    fn a_blocking_lock_gives_up_after_its_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("locks/a.lock");
+        let held = FileLock::acquire_blocking(&p, Duration::from_secs(1)).unwrap();
+        let p2 = p.clone();
+        let second = std::thread::spawn(move || FileLock::acquire_blocking(&p2, Duration::from_millis(200)));
+        assert!(matches!(second.join().unwrap(), Err(Error::Busy { seconds: 0, .. })));
+        drop(held);
+        FileLock::acquire_blocking(&p, Duration::from_millis(200)).unwrap();
     }
 
     #[tokio::test]

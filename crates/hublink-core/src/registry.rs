@@ -14,6 +14,11 @@ use crate::paths::Paths;
 use crate::settings::HubId;
 
 const VERSION: u32 = 1;
+/// How long a command waits for another process's change of the registry (which takes
+/// milliseconds): longer means that process is stopped or hung.
+/// Largest registry read: thousands of hubs take well under 1 MiB.
+const MAX_BYTES: usize = 16 * 1024 * 1024;
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RegistryData {
@@ -94,13 +99,13 @@ impl Registry {
 
     /// Read the registry (setting a corrupt file aside).
     pub fn load(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
-        let _lock = FileLock::acquire_blocking(&self.lock)?;
+        let _lock = FileLock::acquire_blocking(&self.lock, LOCK_WAIT)?;
         self.load_locked()
     }
 
     /// Read, change and write the registry as one step that other processes cannot interleave.
     pub fn update<T>(&self, change: impl FnOnce(&mut RegistryData) -> T) -> Result<(T, Vec<RegistryWarning>)> {
-        let _lock = FileLock::acquire_blocking(&self.lock)?;
+        let _lock = FileLock::acquire_blocking(&self.lock, LOCK_WAIT)?;
         let (mut data, warnings) = self.load_locked()?;
         let before = data.clone();
         let out = change(&mut data);
@@ -112,16 +117,19 @@ impl Registry {
     }
 
     fn load_locked(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((RegistryData::default(), vec![])),
-            Err(e) => return Err(Error::io(&self.path, e)),
-        };
-        let reason = match serde_json::from_slice::<RegistryData>(&bytes) {
-            Ok(data) if data.version <= VERSION => return Ok((data, vec![])),
-            // Not corrupt, only newer: leave it for the Hublink that wrote it.
-            Ok(data) => return Err(Error::NewerState { path: self.path.clone(), version: data.version }),
-            Err(e) => format!("not valid: {e}"),
+        // Only a regular file, bounded: a FIFO or device in its place must not hang every command.
+        let reason = match fsutil::read_regular_file(&self.path, MAX_BYTES) {
+            Ok(bytes) => match serde_json::from_slice::<RegistryData>(&bytes) {
+                Ok(data) if data.version <= VERSION => return Ok((data, vec![])),
+                // Not corrupt, only newer: leave it for the Hublink that wrote it.
+                Ok(data) => return Err(Error::NewerState { path: self.path.clone(), version: data.version }),
+                Err(e) => format!("not valid: {e}"),
+            },
+            Err(fsutil::ReadProblem::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((RegistryData::default(), vec![]));
+            }
+            Err(fsutil::ReadProblem::Io(e)) => return Err(Error::io(&self.path, e)),
+            Err(problem) => problem.to_string(),
         };
         let kept_as = fsutil::set_aside(&self.path)?;
         tracing::warn!(file = %self.path.display(), kept = %kept_as.display(), %reason, "hub registry set aside");
@@ -176,6 +184,36 @@ mod tests {
         // The next write starts fresh and never touches the kept file.
         r.update(|d| d.hubs.push(record("b"))).unwrap();
         assert_eq!(std::fs::read(kept_as).unwrap(), b"{\"version\":1,\"hubs\":[{\"id\":");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_place_of_the_file_is_set_aside_not_waited_on() {
+        let (_d, paths, r) = registry();
+        std::fs::create_dir_all(&paths.home).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(paths.registry()).status().unwrap();
+        assert!(made.success());
+        let (data, warnings) = r.load().unwrap();
+        assert_eq!(data, RegistryData::default());
+        let [RegistryWarning::SetAside { kept_as, reason }] = warnings.as_slice() else {
+            panic!("expected one set-aside warning, got {warnings:?}")
+        };
+        assert!(reason.contains("not a regular file"), "{reason}");
+        assert!(kept_as.exists() && !paths.registry().exists());
+    }
+
+    #[test]
+    fn a_lock_held_by_a_stuck_process_is_an_error_that_says_so_not_a_wait_for_ever() {
+        let (_d, paths, r) = registry();
+        let held = FileLock::acquire_blocking(&paths.registry_lock(), LOCK_WAIT).unwrap();
+        let started = std::time::Instant::now();
+        let waited = std::thread::spawn(move || r.load().map(|_| ())).join().unwrap();
+        assert!(started.elapsed() < LOCK_WAIT + std::time::Duration::from_secs(5));
+        let Err(e @ Error::Busy { .. }) = waited else { panic!("expected Busy, got {waited:?}") };
+        assert!(e.cause().contains("registry.lock"), "{}", e.cause());
+        assert!(e.next_step().contains("Nothing was changed"), "{}", e.next_step());
+        drop(held);
+        Registry::new(&paths).load().unwrap();
     }
 
     #[test]
