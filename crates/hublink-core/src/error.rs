@@ -368,6 +368,24 @@ fn storage_next_step(problem: &StorageProblem) -> String {
     }
 }
 
+/// What to do about a file Hublink could not read or write, by what the system said.
+fn io_next_step(path: &std::path::Path, source: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let folder = path.parent().unwrap_or(path).display();
+    match source.kind() {
+        K::StorageFull | K::QuotaExceeded | K::FileTooLarge => format!(
+            "Free some space on the disk that holds {folder} (or ask your administrator to raise your disk quota or file size limit), then try again. The file as it was before is unchanged."
+        ),
+        K::ReadOnlyFilesystem => format!(
+            "{folder} is on a read-only file system: set HUBLINK_HOME to a folder you may write to, or ask your administrator. The file as it was before is unchanged."
+        ),
+        K::PermissionDenied => format!(
+            "You may not write to {folder}: fix its owner or permissions, or set HUBLINK_HOME to a folder you may write to."
+        ),
+        _ => "Check that the folder exists and that you may write to it.".into(),
+    }
+}
+
 fn idp_refused_next_step(e: &str) -> String {
     match e {
         "access_denied" => "If you declined by mistake, sign in again and allow access.".into(),
@@ -634,7 +652,7 @@ impl Error {
             StorageUnavailable { problem } => storage_next_step(problem),
             Cancelled => "Sign in again when you are ready.".into(),
             TimedOut { .. } => "Sign in again and finish in the browser; check the password and code if the browser showed an error.".into(),
-            Io { .. } => "Check that the folder exists and that you may write to it.".into(),
+            Io { path, source } => io_next_step(path, source),
             Busy { lock, .. } => format!(
                 "Wait for the other Hublink command or the Hublink app to finish, or end it if it is stuck (`fuser {}` names it), then try again. Nothing was changed.",
                 lock.display()
@@ -673,6 +691,25 @@ impl Error {
             NoConfigFolder => "Set HUBLINK_HOME to a folder Hublink may keep its state in.".into(),
             _ => "Please report this as a bug, with these details.".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod io_tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_and_a_read_only_folder_say_what_to_do_about_them() {
+        let at = |kind| Error::io("/home/u/.config/hublink/hubs.json", std::io::Error::from(kind));
+        for kind in [std::io::ErrorKind::StorageFull, std::io::ErrorKind::FileTooLarge] {
+            let next = at(kind).next_step();
+            assert!(next.contains("Free some space") && next.contains("/home/u/.config/hublink"), "{next}");
+            assert!(next.contains("unchanged"), "{next}");
+        }
+        let next = at(std::io::ErrorKind::ReadOnlyFilesystem).next_step();
+        assert!(next.contains("read-only") && next.contains("HUBLINK_HOME"), "{next}");
+        assert!(at(std::io::ErrorKind::PermissionDenied).next_step().contains("permissions"));
+        assert_eq!(at(std::io::ErrorKind::StorageFull).exit_code(), ExitCode::Other);
     }
 }
 
