@@ -444,6 +444,27 @@ impl Error {
         Error::Io { path: path.into(), source }
     }
 
+    /// An OAuth error answer of `what` (RFC 6749 §4.1.2.1, §5.2). `server_error` and
+    /// `temporarily_unavailable` — and any answer with a 5xx status — mean the identity provider
+    /// is failing for now: that is like being offline (exit 4, "try again later"), never a
+    /// refusal that asks the user to sign in again.
+    pub fn oauth(what: &str, status: Option<u16>, error: String, description: Option<String>) -> Self {
+        let failing =
+            status.is_some_and(|s| s >= 500) || matches!(error.as_str(), "server_error" | "temporarily_unavailable");
+        if !failing {
+            return Error::IdpRefused { error, description };
+        }
+        let said = describe_oauth(&error, description.as_deref());
+        Error::Network {
+            what: what.to_owned(),
+            detail: match status {
+                Some(s) => format!("the server failed (HTTP {s}: {said})"),
+                None => format!("the identity provider is failing for now ({said})"),
+            },
+            source: None,
+        }
+    }
+
     /// The network is the problem (directly or through a proxy): "offline", nothing to fix
     /// in the session.
     pub fn is_offline(&self) -> bool {
@@ -691,6 +712,28 @@ impl Error {
             NoConfigFolder => "Set HUBLINK_HOME to a folder Hublink may keep its state in.".into(),
             _ => "Please report this as a bug, with these details.".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod oauth_tests {
+    use super::*;
+
+    #[test]
+    fn an_identity_provider_that_is_failing_for_now_is_offline_not_a_refusal() {
+        let e =
+            Error::oauth("the token endpoint", Some(503), "temporarily_unavailable".into(), Some("maintenance".into()));
+        assert_eq!(e.exit_code(), ExitCode::Network);
+        assert!(e.cause().contains("HTTP 503") && e.cause().contains("maintenance"), "{}", e.cause());
+        assert!(!e.next_step().to_lowercase().contains("sign in again"), "{}", e.next_step());
+        let e = Error::oauth("the sign-in", None, "server_error".into(), None);
+        assert_eq!(e.exit_code(), ExitCode::Network);
+        assert!(e.is_offline());
+        let e = Error::oauth("the token endpoint", Some(500), "invalid_grant".into(), None);
+        assert_eq!(e.exit_code(), ExitCode::Network, "a 5xx is the server failing whatever its body says");
+        let e = Error::oauth("the token endpoint", Some(400), "invalid_grant".into(), None);
+        assert!(matches!(e, Error::IdpRefused { .. }));
+        assert!(matches!(Error::oauth("x", None, "access_denied".into(), None), Error::IdpRefused { .. }));
     }
 }
 

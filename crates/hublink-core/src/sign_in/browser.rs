@@ -57,7 +57,7 @@ async fn redeem(ctx: &SignInContext<'_>, callback: &Callback, pending: PendingAu
 fn code_of(idp: &Idp, result: &CallbackResult) -> Result<AuthorizationCode> {
     match result {
         CallbackResult::Error { error, description } => {
-            Err(Error::IdpRefused { error: error.clone(), description: description.clone() })
+            Err(Error::oauth("the identity provider's sign-in", None, error.clone(), description.clone()))
         }
         CallbackResult::Code { iss: Some(iss), .. } if !oidc::same_issuer(iss, idp.published_issuer()) => {
             Err(Error::Callback(format!(
