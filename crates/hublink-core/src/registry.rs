@@ -97,10 +97,17 @@ impl Registry {
         Registry { path: paths.registry(), lock: paths.registry_lock() }
     }
 
-    /// Read the registry (setting a corrupt file aside).
+    /// Read the registry (setting a corrupt file aside). Writes replace the file atomically, so
+    /// reading needs no lock — and works on a read-only home, and while another process is
+    /// stuck holding the lock; only setting a damaged file aside takes it.
     pub fn load(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
-        let _lock = FileLock::acquire_blocking(&self.lock, LOCK_WAIT)?;
-        self.load_locked()
+        match self.read()? {
+            Ok(data) => Ok((data, vec![])),
+            Err(_) => {
+                let _lock = FileLock::acquire_blocking(&self.lock, LOCK_WAIT)?;
+                self.load_locked()
+            }
+        }
     }
 
     /// Read, change and write the registry as one step that other processes cannot interleave.
@@ -116,20 +123,27 @@ impl Registry {
         Ok((out, warnings))
     }
 
-    fn load_locked(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
+    /// The file's data; `Ok(Err(reason))` when it is damaged (not JSON, not a regular file,
+    /// too large). A missing file is an empty registry.
+    fn read(&self) -> Result<std::result::Result<RegistryData, String>> {
         // Only a regular file, bounded: a FIFO or device in its place must not hang every command.
-        let reason = match fsutil::read_regular_file(&self.path, MAX_BYTES) {
+        Ok(match fsutil::read_regular_file(&self.path, MAX_BYTES) {
             Ok(bytes) => match serde_json::from_slice::<RegistryData>(&bytes) {
-                Ok(data) if data.version <= VERSION => return Ok((data, vec![])),
+                Ok(data) if data.version <= VERSION => Ok(data),
                 // Not corrupt, only newer: leave it for the Hublink that wrote it.
                 Ok(data) => return Err(Error::NewerState { path: self.path.clone(), version: data.version }),
-                Err(e) => format!("not valid: {e}"),
+                Err(e) => Err(format!("not valid: {e}")),
             },
-            Err(fsutil::ReadProblem::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((RegistryData::default(), vec![]));
-            }
+            Err(fsutil::ReadProblem::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(RegistryData::default()),
             Err(fsutil::ReadProblem::Io(e)) => return Err(Error::io(&self.path, e)),
-            Err(problem) => problem.to_string(),
+            Err(problem) => Err(problem.to_string()),
+        })
+    }
+
+    fn load_locked(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
+        let reason = match self.read()? {
+            Ok(data) => return Ok((data, vec![])),
+            Err(reason) => reason,
         };
         let kept_as = fsutil::set_aside(&self.path)?;
         tracing::warn!(file = %self.path.display(), kept = %kept_as.display(), %reason, "hub registry set aside");
@@ -205,15 +219,28 @@ mod tests {
     #[test]
     fn a_lock_held_by_a_stuck_process_is_an_error_that_says_so_not_a_wait_for_ever() {
         let (_d, paths, r) = registry();
+        r.update(|d| d.hubs.push(record("a"))).unwrap();
         let held = FileLock::acquire_blocking(&paths.registry_lock(), LOCK_WAIT).unwrap();
+        assert_eq!(r.load().unwrap().0.hubs, vec![record("a")], "reading needs no lock");
         let started = std::time::Instant::now();
-        let waited = std::thread::spawn(move || r.load().map(|_| ())).join().unwrap();
+        let waited = std::thread::spawn(move || r.update(|d| d.hubs.clear()).map(|_| ())).join().unwrap();
         assert!(started.elapsed() < LOCK_WAIT + std::time::Duration::from_secs(5));
         let Err(e @ Error::Busy { .. }) = waited else { panic!("expected Busy, got {waited:?}") };
         assert!(e.cause().contains("registry.lock"), "{}", e.cause());
         assert!(e.next_step().contains("Nothing was changed"), "{}", e.next_step());
         drop(held);
-        Registry::new(&paths).load().unwrap();
+        assert_eq!(Registry::new(&paths).load().unwrap().0.hubs, vec![record("a")], "nothing was changed");
+    }
+
+    #[test]
+    fn a_home_where_no_lock_can_be_made_can_still_be_read() {
+        let (_d, paths, r) = registry();
+        r.update(|d| d.hubs.push(record("a"))).unwrap();
+        // No lock can be made (as in a read-only home, for any user, root included).
+        std::fs::remove_dir_all(paths.home.join("locks")).unwrap();
+        std::fs::write(paths.home.join("locks"), b"a file where the locks folder goes").unwrap();
+        assert!(r.update(|d| d.hubs.clear()).is_err(), "no change without the lock");
+        assert_eq!(r.load().unwrap().0.hubs, vec![record("a")]);
     }
 
     #[test]
