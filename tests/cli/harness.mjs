@@ -58,6 +58,19 @@ export function newUser(name = 'user') {
   return user;
 }
 
+let captured = 0;
+/**
+ * With HUBLINK_TEST_CAPTURE_DIR set (scripts/secret-hygiene.sh), every finished run's
+ * arguments, exit and output are kept there as one JSON file, to be scanned for secrets.
+ */
+export function capture(args, result) {
+  const dir = process.env.HUBLINK_TEST_CAPTURE_DIR;
+  if (!dir) return;
+  captured += 1;
+  const file = path.join(dir, `run-${process.pid}-${captured}.json`);
+  fs.writeFileSync(file, JSON.stringify({ args: args.map(String), ...result }));
+}
+
 /** Start `hublink args…`; resolves with {code, stdout, stderr} when it exits. */
 export function start(args, { env, input, timeoutMs = 90_000 } = {}) {
   const child = spawn(BIN, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -75,6 +88,7 @@ export function start(args, { env, input, timeoutMs = 90_000 } = {}) {
   const done = new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      capture(args, { code, signal, stdout, stderr });
       resolve({ code, signal, stdout, stderr });
     });
   });
