@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
@@ -15,18 +16,36 @@ import { newUser, show } from '../cli/harness.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../..');
 export const FOLLOW = path.resolve(here, '../quirks/follow.mjs');
-export const RESULTS_DIR = path.join(ROOT, 'target/reliability/faults');
+/** Where the figures go (scripts/secret-hygiene.sh points this elsewhere for its trace run). */
+export const RELIABILITY_DIR = process.env.HUBLINK_RELIABILITY_DIR ?? path.join(ROOT, 'target/reliability');
+export const RESULTS_DIR = path.join(RELIABILITY_DIR, 'faults');
 export const IS_ROOT = process.getuid?.() === 0;
 
 export { show };
 export const both = (r) => `${r.stdout}\n${r.stderr}`;
 
+const roots = [];
 /** A fresh user whose "system browser" follows redirects (the quirk IdP approves at once). */
 export function faultUser(name) {
   const user = newUser(`faults-${name}`);
   user.env.HUBLINK_BROWSER = FOLLOW;
+  roots.push(user.root);
   return user;
 }
+
+/** A temp folder of this file's, removed with the users' folders. */
+export function scratch(name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hublink-faults-${name}-`));
+  roots.push(dir);
+  return dir;
+}
+
+// The users' folders go when the file's tests are done — unless the secret-hygiene run
+// (HUBLINK_TEST_CAPTURE_DIR) is going to scan them, or HUBLINK_TEST_KEEP asks to keep them.
+after(() => {
+  if (process.env.HUBLINK_TEST_CAPTURE_DIR || process.env.HUBLINK_TEST_KEEP) return;
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true, maxRetries: 3 });
+});
 
 const results = [];
 
@@ -121,7 +140,7 @@ const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
  * A private session bus in `dir`. `bus.env` points a process at it; `startKeyring()` starts a
  * real, unlocked gnome-keyring-daemon on it (data in dir/data, so a restart keeps the items).
  */
-export async function privateBus(dir) {
+export async function privateBus(dir = scratch('bus')) {
   fs.mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'bus.conf');
   fs.writeFileSync(config, BUS_CONFIG);

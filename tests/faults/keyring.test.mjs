@@ -14,7 +14,7 @@ import { after, before, describe } from 'node:test';
 
 import { startQuirkIdp } from '../quirks/idp.mjs';
 import {
-  assertFailure, faultSuite, faultUser, privateBus, show, timed,
+  assertFailure, faultSuite, faultUser, privateBus, scratch, show, timed,
 } from './harness.mjs';
 
 const fault = faultSuite('keyring');
@@ -58,7 +58,7 @@ describe('a hung Secret Service (gnome-keyring-daemon stopped with SIGSTOP)', ()
   let bus;
   let user;
   before(async () => {
-    bus = await privateBus(fs.mkdtempSync('/tmp/hublink-faults-bus-'));
+    bus = await privateBus();
     await bus.startKeyring();
     user = await userOn('hung-keyring', bus.env);
     await signIn(user);
@@ -97,7 +97,7 @@ describe('a D-Bus session bus that accepts and never speaks', () => {
   let server;
   let address;
   before(async () => {
-    const sock = path.join(fs.mkdtempSync('/tmp/hublink-faults-mute-'), 'bus');
+    const sock = path.join(scratch('mute'), 'bus');
     server = net.createServer(() => {}); // accept, read nothing, answer nothing
     await new Promise((r) => { server.listen(sock, r); });
     address = `unix:path=${sock}`;
@@ -123,7 +123,7 @@ describe('a locked keyring (the session was saved, then the login keyring locked
   let bus;
   let user;
   before(async () => {
-    bus = await privateBus(fs.mkdtempSync('/tmp/hublink-faults-bus-'));
+    bus = await privateBus();
     await bus.startKeyring();
     user = await userOn('locked-keyring', bus.env);
     await signIn(user);
@@ -151,7 +151,7 @@ describe('a locked keyring (the session was saved, then the login keyring locked
 describe('no keyring at all', () => {
   let bus;
   before(async () => {
-    bus = await privateBus(fs.mkdtempSync('/tmp/hublink-faults-bus-'));
+    bus = await privateBus();
   });
   after(async () => {
     await bus?.stop();

@@ -13,7 +13,7 @@ import { after, before, describe } from 'node:test';
 
 import { issued, startQuirkIdp } from '../quirks/idp.mjs';
 import {
-  faultSuite, faultUser, listJson, ROOT, show, sleep,
+  faultSuite, faultUser, listJson, RELIABILITY_DIR, show, sleep,
 } from './harness.mjs';
 
 const fault = faultSuite('kill');
@@ -41,7 +41,7 @@ before(async () => {
 after(async () => {
   await idp?.stop();
   const kills = Object.values(tally).reduce((n, t) => n + t.kills, 0);
-  const out = path.join(ROOT, 'target/reliability/kills.json');
+  const out = path.join(RELIABILITY_DIR, 'kills.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify({
     kills, survived: problems.length === 0 ? kills : null, problems, by_operation: tally, written_at: new Date().toISOString(),
