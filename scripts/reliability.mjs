@@ -295,9 +295,12 @@ function main() {
   if (faults && !faults._broken) row('Faults survived', ratio(faults.survived, faults.tried), `tests/faults (target/reliability/faults.json, ${faults.written_at})`);
   else row('Faults survived', NOT_MEASURED, 'target/reliability/faults.json absent (tests/faults/run.sh)');
   if (kills && !kills._broken) {
-    const survived = kills.survived ?? 0;
-    row('kill -9 in the middle of a save survived', ratio(survived, kills.kills),
-      `tests/faults/kill.test.mjs (${Object.entries(kills.by_operation ?? {}).map(([k, v]) => `${k} ${v.kills}`).join(', ')}; ${kills.written_at})`);
+    const figure = kills.survived === null || kills.survived === undefined
+      ? `**${kills.kills} kills, not all survived**: ${(kills.problems ?? []).join('; ')}` : ratio(kills.survived, kills.kills);
+    row('kill -9 in the middle of a save survived', figure,
+      `tests/faults/kill.test.mjs, at random moments after the work began: ${Object.entries(kills.by_operation ?? {})
+        .map(([k, v]) => `${k.replace('_', ' ')} ${v.kills}${v.inside_a_file_write !== undefined ? ` (${v.inside_a_file_write} seen inside a file write)` : ''}`)
+        .join(', ')}; ${kills.written_at}`);
   } else row('kill -9 in the middle of a save survived', NOT_MEASURED, 'target/reliability/kills.json absent');
   if (secrets && !secrets._broken) {
     row('Secrets leaked', `${secrets.leaks}`, `scripts/secret-hygiene.sh, HUBLINK_LOG=trace: ${secrets.secrets_collected} secrets looked for in ${secrets.runs_captured} runs and ${secrets.files_scanned} files (${(secrets.bytes_scanned / 1e6).toFixed(1)} MB); ${secrets.written_at}`);

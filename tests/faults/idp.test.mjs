@@ -10,8 +10,9 @@ import { after, before, describe } from 'node:test';
 
 import { startQuirkIdp } from '../quirks/idp.mjs';
 import {
-  assertFailure, faultSuite, faultUser, show, sleep, timed,
+  assertFailure, faultSuite, faultUser, show, timed,
 } from './harness.mjs';
+import { editPlainFileSession } from '../cli/harness.mjs';
 
 const fault = faultSuite('idp');
 const HUB = 'Fault Hub';
@@ -29,7 +30,7 @@ after(async () => {
  * A user signed in to `on` (default: the shared quirk IdP). Plain-file storage, so these tests
  * (some run at once) do not depend on the keyring; the keyring's faults are keyring.test.mjs.
  */
-async function signedIn(name, { accessTokenTtl = 3600, on = idp } = {}) {
+async function signedIn(name, { due = false, on = idp } = {}) {
   const user = faultUser(name);
   Object.assign(user.env, { HUBLINK_INSECURE_STORAGE: '1', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/faults-bus' });
   const link = `hublink://add?${new URLSearchParams({
@@ -37,13 +38,15 @@ async function signedIn(name, { accessTokenTtl = 3600, on = idp } = {}) {
   })}`;
   const added = await user.run(['add', link, '--yes']);
   assert.equal(added.code, 0, show(added));
-  on.quirks.accessTokenTtl = accessTokenTtl;
   const login = await user.run(['login', HUB, '--timeout', '30']);
-  on.quirks.accessTokenTtl = 3600;
   assert.equal(login.code, 0, `${show(login)}\n--- browser\n${user.browserLog()}`);
   user.idp = on;
-  // A short-lived token is due for refresh only in its last quarter: wait until it is.
-  if (accessTokenTtl < 5) await sleep(accessTokenTtl * 1000 + 300);
+  // `due`: the kept access token reads as expired, so the next `token` refreshes.
+  if (due) {
+    editPlainFileSession(user, (stored) => {
+      stored.expires_at = new Date(Date.now() - 60_000).toISOString();
+    });
+  }
   return user;
 }
 
@@ -101,7 +104,7 @@ describe('slow and hung (bounded by the 30 s request timeout)', { concurrency: t
   });
 
   fault('token endpoint slower than the timeout at refresh: token exits 4, session kept', async () => {
-    const user = await signedIn('slow-token', { accessTokenTtl: 1, on: await ownIdp() });
+    const user = await signedIn('slow-token', { due: true, on: await ownIdp() });
     await during({ '/token': { kind: 'slow', delayMs: 35_000 } }, async () => {
       const { r, took } = await timed(user, ['token', HUB], LIMIT);
       assertFailure(r, { code: 4, took, ms: 45_000, says: [/did not answer in time/] });
@@ -110,7 +113,7 @@ describe('slow and hung (bounded by the 30 s request timeout)', { concurrency: t
   });
 
   fault('token endpoint hung at refresh: token exits 4, session kept', async () => {
-    const user = await signedIn('hung-token', { accessTokenTtl: 1, on: await ownIdp() });
+    const user = await signedIn('hung-token', { due: true, on: await ownIdp() });
     await during({ '/token': { kind: 'hang' } }, async () => {
       const { r, took } = await timed(user, ['token', HUB], LIMIT);
       assertFailure(r, { code: 4, took, ms: 45_000, says: [/did not answer in time/] });
@@ -139,7 +142,7 @@ describe('answers that are not answers', () => {
   });
 
   fault('token endpoint 500 (HTML) at refresh: token exits 4, the session is kept', async () => {
-    const user = await signedIn('token-500', { accessTokenTtl: 1 });
+    const user = await signedIn('token-500', { due: true });
     await during({ '/token': { kind: 'status', status: 500 } }, async () => {
       const { r, took } = await timed(user, ['token', HUB]);
       assertFailure(r, { code: 4, took, ms: 15_000, says: [/HTTP 500/] });
@@ -151,7 +154,7 @@ describe('answers that are not answers', () => {
   });
 
   fault('token endpoint 503 with an OAuth error body at refresh: token exits 4, not "sign in again"', async () => {
-    const user = await signedIn('token-503-json', { accessTokenTtl: 1 });
+    const user = await signedIn('token-503-json', { due: true });
     const body = JSON.stringify({ error: 'temporarily_unavailable', error_description: 'maintenance' });
     await during({ '/token': { kind: 'status', status: 503, type: 'application/json', body } }, async () => {
       const { r, took } = await timed(user, ['token', HUB]);
@@ -161,7 +164,7 @@ describe('answers that are not answers', () => {
   });
 
   fault('token endpoint malformed JSON at refresh: token exits 3 naming the unreadable answer', async () => {
-    const user = await signedIn('token-malformed', { accessTokenTtl: 1 });
+    const user = await signedIn('token-malformed', { due: true });
     await during({ '/token': { kind: 'malformed' } }, async () => {
       const { r, took } = await timed(user, ['token', HUB]);
       assertFailure(r, { code: 3, took, ms: 15_000, says: [/cannot read|not valid JSON/], next: /administrator/ });
@@ -182,7 +185,7 @@ describe('answers that are not answers', () => {
   });
 
   fault('IdP slow but within the timeout (3 s): the refresh succeeds', async () => {
-    const user = await signedIn('slow-ok', { accessTokenTtl: 1 });
+    const user = await signedIn('slow-ok', { due: true });
     await during({ '/token': { kind: 'slow', delayMs: 3_000 } }, async () => {
       const { r, took } = await timed(user, ['token', HUB]);
       assert.equal(r.code, 0, show(r));

@@ -19,8 +19,8 @@ import {
 const fault = faultSuite('kill');
 const HUB = 'Kill Hub';
 const tally = {
-  registry: { kills: 0, runs: 0, checks: 0 },
-  plain_session: { kills: 0, runs: 0, checks: 0 },
+  registry: { kills: 0, runs: 0, checks: 0, inside_a_file_write: 0 },
+  plain_session: { kills: 0, runs: 0, checks: 0, inside_a_file_write: 0 },
   keyring_session: { kills: 0, runs: 0, checks: 0 },
 };
 const problems = [];
@@ -68,6 +68,18 @@ async function typical(fn, n = 3) {
   return times.sort((a, b) => a - b)[Math.floor(n / 2)];
 }
 
+/** Temp files in `dir` not seen before: a kill that leaves one landed inside a file write. */
+function newTemps(dir, seen) {
+  let found = 0;
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (f.includes('.tmp-') && !seen.has(f)) {
+      seen.add(f);
+      found += 1;
+    }
+  }
+  return found;
+}
+
 const linkFor = (i) => `hublink://add?${new URLSearchParams({ url: `https://k${i}.example.com/`, name: `K${i}` })}`;
 const corruptFiles = (dir) => fs.readdirSync(dir).filter((f) => f.includes('.corrupt-'));
 
@@ -77,23 +89,29 @@ describe('the registry: add and remove killed at random moments', () => {
     const mustHave = new Set(); // adds that finished (and no finished remove since)
     const mustLack = new Set(); // removes that finished
     const tried = new Set();
-    const window = await typical(async (i) => {
+    const typicalMs = await typical(async (i) => {
       const r = await user.run(['add', linkFor(`warm${i}`), '--yes']);
       assert.equal(r.code, 0, show(r));
       mustHave.add(`Kwarm${i}`);
       tried.add(`Kwarm${i}`);
     });
     let i = 0;
+    let window = typicalMs;
+    const seenTemps = new Set();
     while (tally.registry.kills < 120 && i < 600) {
       i += 1;
       const removing = i % 3 === 0 && mustHave.size > 3;
       const name = removing ? [...mustHave][Math.floor(Math.random() * mustHave.size)] : `K${i}`;
       tried.add(name);
       const args = removing ? ['remove', name] : ['add', linkFor(i), '--yes'];
-      const r = await killAfter(user, args, Math.random() * window * 1.2);
+      // The save is the end of the run: kills spread over its later part, the window
+      // following the machine's speed (shorter after a run that finished, longer after a kill).
+      const r = await killAfter(user, args, window * (0.3 + 0.8 * Math.random()));
+      window = r.killed ? Math.min(window * 1.05, typicalMs * 3) : Math.max(2, window * 0.9);
       tally.registry.runs += 1;
       if (r.killed) {
         tally.registry.kills += 1;
+        if (newTemps(user.home, seenTemps)) tally.registry.inside_a_file_write += 1;
         // Unknown outcome: the hub may or may not have changed, but not half.
         if (removing) mustHave.delete(name);
         else mustLack.delete(name);
@@ -152,12 +170,13 @@ async function signedIn(name, env) {
     url: idp.issuer, name: HUB, issuer: idp.issuer, session_check: idp.url('/userinfo'),
   })}`;
   assert.equal((await user.run(['add', link, '--yes'])).code, 0);
-  idp.quirks.accessTokenTtl = 1;
+  // A 4 s token is due for refresh in its last second; from then on every access token is
+  // born expired, so every `token` run refreshes and saves.
+  idp.quirks.accessTokenTtl = 4;
   const r = await user.run(['login', HUB, '--timeout', '30']);
-  assert.equal(r.code, 0, `${show(r)}\n--- browser\n${user.browserLog()}`);
-  // From now on every access token is born expired, so every `token` run refreshes and saves.
   idp.quirks.accessTokenTtl = 0;
-  await sleep(1100);
+  assert.equal(r.code, 0, `${show(r)}\n--- browser\n${user.browserLog()}`);
+  await sleep(3300);
   return user;
 }
 
@@ -183,20 +202,29 @@ async function sessionKillLoop(user, kind, target, check = () => {}) {
   }
   const tail = tails.sort((a, b) => a - b)[1];
   let i = 0;
-  while (tally[kind].kills < target && i < target * 5) {
+  let window = tail * 1.1;
+  const seenTemps = new Set();
+  while (tally[kind].kills < target && i < target * 10) {
     i += 1;
     const p = user.spawn(['token', HUB], { timeoutMs: 60_000 });
     const sent = tokenAnswer();
     let timer;
     Promise.race([sent, p.done]).then(() => {
-      timer = setTimeout(() => p.child.kill('SIGKILL'), Math.random() * tail * 1.1);
+      timer = setTimeout(() => p.child.kill('SIGKILL'), Math.random() * window);
     });
     const done = await p.done;
     clearTimeout(timer);
     const r = { ...done, killed: done.signal === 'SIGKILL' };
+    // The machine's speed changes (other jobs): keep the window where kills land in the save.
+    window = r.killed ? Math.min(window * 1.05, tail * 3) : Math.max(2, window * 0.85);
     tally[kind].runs += 1;
     if (!r.killed) assert.equal(r.code, 0, show(r));
-    else tally[kind].kills += 1;
+    else {
+      tally[kind].kills += 1;
+      if (kind === 'plain_session' && newTemps(path.join(user.home, 'insecure-secrets'), seenTemps)) {
+        tally[kind].inside_a_file_write += 1;
+      }
+    }
     if (r.killed && tally[kind].kills % 10 === 0) {
       tally[kind].checks += 1;
       check();
