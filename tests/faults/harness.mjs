@@ -44,7 +44,13 @@ export function scratch(name) {
 // (HUBLINK_TEST_CAPTURE_DIR) is going to scan them, or HUBLINK_TEST_KEEP asks to keep them.
 after(() => {
   if (process.env.HUBLINK_TEST_CAPTURE_DIR || process.env.HUBLINK_TEST_KEEP) return;
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true, maxRetries: 3 });
+  for (const r of roots) {
+    try {
+      fs.rmSync(r, { recursive: true, force: true, maxRetries: 3 });
+    } catch (e) {
+      process.stderr.write(`# could not remove ${r}: ${e.message}\n`);
+    }
+  }
 });
 
 const results = [];

@@ -77,6 +77,15 @@ fault('full disk (64 KiB tmpfs): add exits 1 "no space" with "free some space"; 
   fs.mkdirSync(mnt);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', mnt]);
   mounts.push(mnt);
+  try {
+    await onFullDisk(user, mnt);
+  } finally {
+    execFileSync('umount', [mnt]);
+    mounts.pop();
+  }
+});
+
+async function onFullDisk(user, mnt) {
   user.env.HUBLINK_HOME = path.join(mnt, 'home');
   const home = user.env.HUBLINK_HOME;
   assert.equal((await user.run(['add', link('A'), '--yes'])).code, 0);
@@ -93,7 +102,7 @@ fault('full disk (64 KiB tmpfs): add exits 1 "no space" with "free some space"; 
   fs.rmSync(path.join(mnt, 'filler'));
   assert.equal((await user.run(['add', link('B'), '--yes'])).code, 0, 'works once there is space');
   assert.deepEqual(names(await listJson(user)), ['A', 'B']);
-});
+}
 
 fault('a file size limit (ulimit -f 0): add exits 1 "file too large" instead of dying of SIGXFSZ; A kept', async () => {
   const user = await withA('ulimit');
