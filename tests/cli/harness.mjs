@@ -58,6 +58,19 @@ export function newUser(name = 'user') {
   return user;
 }
 
+let captured = 0;
+/**
+ * With HUBLINK_TEST_CAPTURE_DIR set (scripts/secret-hygiene.sh), every finished run's
+ * arguments, exit and output are kept there as one JSON file, to be scanned for secrets.
+ */
+export function capture(args, result) {
+  const dir = process.env.HUBLINK_TEST_CAPTURE_DIR;
+  if (!dir) return;
+  captured += 1;
+  const file = path.join(dir, `run-${process.pid}-${captured}.json`);
+  fs.writeFileSync(file, JSON.stringify({ args: args.map(String), ...result }));
+}
+
 /** Start `hublink args…`; resolves with {code, stdout, stderr} when it exits. */
 export function start(args, { env, input, timeoutMs = 90_000 } = {}) {
   const child = spawn(BIN, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -75,6 +88,7 @@ export function start(args, { env, input, timeoutMs = 90_000 } = {}) {
   const done = new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      capture(args, { code, signal, stdout, stderr });
       resolve({ code, signal, stdout, stderr });
     });
   });
@@ -121,16 +135,19 @@ export function linkFor(idp, extra = {}) {
 /**
  * Change the session a user keeps in plain-file storage (HUBLINK_INSECURE_STORAGE=1 without a
  * keyring): `change` gets the parsed session and edits it. The session is split over
- * 1,000-character entries — a header file, then <id>_1, <id>_2, … — and is written back as one
- * small header entry.
+ * 1,000-character entries — a header file `hublink-chunks:v2:<slot>:<n>`, then <id>_<slot>1,
+ * <id>_<slot>2, … (v1 headers `hublink-chunks:v1:<n>` have no slot) — and is written back as
+ * one small header entry.
  */
 export function editPlainFileSession(user, change) {
   const dir = path.join(user.home, 'insecure-secrets');
-  const head = fs.readdirSync(dir).find((f) => !f.includes('_'));
+  const head = fs.readdirSync(dir).find((f) => /^[0-9a-f]{16}\.secret$/.test(f));
   const id = head.replace('.secret', '');
-  const count = Number(fs.readFileSync(path.join(dir, head), 'utf8').split(':').at(-1));
+  const header = fs.readFileSync(path.join(dir, head), 'utf8').split(':');
+  const count = Number(header.at(-1));
+  const slot = header[1] === 'v2' ? header[2] : '';
   let whole = '';
-  for (let i = 1; i <= count; i += 1) whole += fs.readFileSync(path.join(dir, `${id}_${i}.secret`), 'utf8');
+  for (let i = 1; i <= count; i += 1) whole += fs.readFileSync(path.join(dir, `${id}_${slot}${i}.secret`), 'utf8');
   const stored = JSON.parse(whole);
   change(stored);
   fs.writeFileSync(path.join(dir, head), JSON.stringify(stored));

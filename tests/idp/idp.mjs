@@ -2,8 +2,10 @@
 // plus a small hub API, both in-process on 127.0.0.1. See startIdp().
 
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import path from 'node:path';
 
 import * as OTPAuth from 'otpauth';
 
@@ -105,6 +107,19 @@ function newSigningKeys() {
 }
 
 let processKeys; // one key set per process keeps signatures stable across restarts in-process
+
+/**
+ * Every secret the IdPs of this process issued or received (codes, tokens, PKCE verifiers),
+ * for the secret-hygiene check (scripts/secret-hygiene.sh). With HUBLINK_TEST_ISSUED_DIR set,
+ * each is appended to <dir>/idp-<pid>.jsonl as it happens.
+ */
+export const issued = [];
+function journal(kind, value) {
+  if (typeof value !== 'string' || value.length < 8) return;
+  issued.push({ kind, value });
+  const dir = process.env.HUBLINK_TEST_ISSUED_DIR;
+  if (dir) fs.appendFileSync(path.join(dir, `idp-${process.pid}.jsonl`), `${JSON.stringify({ kind, value })}\n`);
+}
 
 function makeLogger(opt) {
   if (typeof opt === 'function') return opt;
@@ -306,6 +321,20 @@ export async function startIdp(opts = {}) {
     if (route === 'revocation') counters.revocations += 1;
     else if (route === 'introspection') counters.introspections += 1;
     else if (route === 'userinfo') counters.userinfo += 1;
+  });
+
+  // The secret-hygiene check's record of what this IdP issued and received (see journal()).
+  provider.use(async (ctx, next) => {
+    await next();
+    const { route, params } = ctx.oidc ?? {};
+    if (route === 'token') {
+      journal('code', params?.code);
+      journal('code_verifier', params?.code_verifier);
+      journal('refresh_token', params?.refresh_token);
+      journal('device_code', params?.device_code);
+    }
+    const body = ctx.body && typeof ctx.body === 'object' ? ctx.body : {};
+    for (const kind of ['access_token', 'refresh_token', 'id_token', 'device_code']) journal(kind, body[kind]);
   });
 
   const introspectionUrl = `${issuer}${provider.pathFor('introspection')}`;

@@ -8,7 +8,9 @@
 //   idp.approveDevice(userCode);       // the user finished the device flow "on their phone"
 
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 
 export const CLIENT_ID = 'hublink';
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -50,7 +52,25 @@ export function defaultQuirks() {
     redirects: {}, // path → absolute URL: that endpoint answers 302 there instead
     tokenDelayMs: 0, // the token endpoint answers this much later
     tokenPaddingBytes: 0, // the token answer carries this many bytes of padding
+    // faults, by request path (e.g. '/token', '/realm/.well-known/openid-configuration'):
+    // { kind: 'hang' } accepts and never answers; { kind: 'slow', delayMs } answers normally
+    // after delayMs; { kind: 'status', status, body, type } answers that instead;
+    // { kind: 'malformed' } answers 200 with JSON cut in the middle.
+    faults: {},
   };
+}
+
+/**
+ * Every secret the quirk IdPs of this process issued or received (codes, tokens, PKCE
+ * verifiers), for the secret-hygiene check. With HUBLINK_TEST_ISSUED_DIR set, each is also
+ * appended to <dir>/quirks-<pid>.jsonl as it happens (so a test process that dies keeps them).
+ */
+export const issued = [];
+function journal(kind, value) {
+  if (typeof value !== 'string' || value.length < 8) return;
+  issued.push({ kind, value });
+  const dir = process.env.HUBLINK_TEST_ISSUED_DIR;
+  if (dir) fs.appendFileSync(path.join(dir, `quirks-${process.pid}.jsonl`), `${JSON.stringify({ kind, value })}\n`);
 }
 
 function newSigningKey() {
@@ -121,6 +141,7 @@ function freshCounters() {
     revoke: 0,
     deviceAuthorization: 0,
     redirected: 0,
+    faults: 0,
   };
 }
 
@@ -194,9 +215,13 @@ export async function startQuirkIdp(options = {}) {
       access = `at-${random()}`;
     }
     accessTokens.set(access, { sub: USER.sub, exp, revoked: false, scope });
+    journal('access_token', access);
     const body = { access_token: access, token_type: 'Bearer', scope };
     if (!quirks.omitExpiresIn) body.expires_in = quirks.expiresInAsString ? String(ttl) : ttl;
-    if (includeIdToken && scope.split(' ').includes('openid')) body.id_token = idToken({ nonce });
+    if (includeIdToken && scope.split(' ').includes('openid')) {
+      body.id_token = idToken({ nonce });
+      journal('id_token', body.id_token);
+    }
     if (refreshToken) {
       body.refresh_token = refreshToken;
     } else {
@@ -205,6 +230,7 @@ export async function startQuirkIdp(options = {}) {
       if (allowed) {
         const rt = `rt-${random()}`;
         refreshTokens.set(rt, { sub: USER.sub, scope, revoked: false, consent });
+        journal('refresh_token', rt);
         body.refresh_token = rt;
       }
     }
@@ -279,6 +305,7 @@ export async function startQuirkIdp(options = {}) {
     if (!scope.split(' ').includes('openid')) return fail('invalid_scope', 'openid is required');
     const consent = (q.prompt ?? '').split(' ').includes('consent');
     const code = `code-${random()}`;
+    journal('code', code);
     codes.set(code, {
       redirectUri: redirect, challenge: q.code_challenge, nonce: q.nonce, scope, consent, exp: Date.now() + 60_000,
     });
@@ -296,6 +323,7 @@ export async function startQuirkIdp(options = {}) {
     if (p.client_id && p.client_id !== clientId) return oauthError(res, 401, 'invalid_client', 'unknown client');
     if (p.grant_type === 'authorization_code') {
       counters.token.authorization_code += 1;
+      journal('code_verifier', p.code_verifier);
       const grant = codes.get(p.code);
       codes.delete(p.code);
       if (!grant || grant.exp < Date.now()) return oauthError(res, 400, 'invalid_grant', 'unknown or expired code');
@@ -363,6 +391,7 @@ export async function startQuirkIdp(options = {}) {
     const p = Object.fromEntries(new URLSearchParams(await readBody(req)));
     if (p.client_id !== clientId) return oauthError(res, 401, 'invalid_client', 'unknown client');
     const deviceCode = `dc-${random()}`;
+    journal('device_code', deviceCode);
     const letters = 'BCDFGHJKLMNPQRSTVWXZ';
     const pick = () => Array.from(crypto.randomBytes(4), (b) => letters[b % letters.length]).join('');
     const userCode = `${pick()}-${pick()}`;
@@ -420,10 +449,33 @@ export async function startQuirkIdp(options = {}) {
     return send(res, 404, 'text/plain', 'not found\n');
   }
 
+  /** A fault set for this request's path: true when it took the request over. */
+  function fault(req, res) {
+    const f = quirks.faults?.[new URL(req.url, origin).pathname];
+    if (!f) return false;
+    counters.faults += 1;
+    if (f.kind === 'hang') return true; // accepted, never answered (stop() closes it)
+    if (f.kind === 'slow') {
+      const timer = setTimeout(() => Promise.resolve().then(() => handle(req, res)).catch(() => res.destroy()), f.delayMs);
+      res.on('close', () => clearTimeout(timer));
+      return true;
+    }
+    if (f.kind === 'status') {
+      send(res, f.status, f.type ?? 'text/html', f.body ?? `<html><body><h1>${f.status}</h1></body></html>\n`);
+      return true;
+    }
+    if (f.kind === 'malformed') {
+      send(res, 200, 'application/json', '{"issuer": "http://127.0.0.1/realm", "token_endpoint": ');
+      return true;
+    }
+    throw new Error(`unknown fault ${JSON.stringify(f)}`);
+  }
+
   const server = http.createServer();
   server.on('request', (req, res) => {
+    res.on('finish', () => idp.onAnswered?.(new URL(req.url, origin).pathname));
     Promise.resolve()
-      .then(() => handle(req, res))
+      .then(() => fault(req, res) || handle(req, res))
       .catch((e) => {
         if (!res.headersSent) send(res, 500, 'text/plain', `${e.message}\n`);
         else res.destroy();
@@ -455,6 +507,8 @@ export async function startQuirkIdp(options = {}) {
     },
     approveDevice,
     accessTokenState,
+    /** Set to a function(path) to hear when an answer has been sent (the kill loop times kills by it). */
+    onAnswered: null,
     /** GET userinfo with a token, as a hub would; resolves with the HTTP status. */
     async userinfoStatus(tokenValue) {
       const r = await fetch(`${origin}/userinfo`, { headers: { Authorization: `Bearer ${tokenValue}` } });

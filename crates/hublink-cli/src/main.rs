@@ -172,6 +172,10 @@ fn main() -> std::process::ExitCode {
         Ok(r) => r,
         Err(e) => return report(&Error::Internal(format!("cannot start: {e}"))),
     };
+    {
+        let _entered = runtime.enter();
+        hublink_core::platform::report_file_size_limit();
+    }
     match runtime.block_on(run(cli.command)) {
         Ok(code) => std::process::ExitCode::from(code),
         Err(e) => report(&e),

@@ -143,6 +143,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Another process has held a lock longer than any change takes: it is stopped or hung.
+    #[error("another Hublink process has held {} for more than {seconds} s", .lock.display())]
+    Busy { lock: PathBuf, seconds: u64 },
+
     #[error("{} was written by a newer Hublink (format {version})", .path.display())]
     NewerState { path: PathBuf, version: u32 },
 
@@ -370,6 +374,24 @@ fn storage_next_step(problem: &StorageProblem) -> String {
     }
 }
 
+/// What to do about a file Hublink could not read or write, by what the system said.
+fn io_next_step(path: &std::path::Path, source: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let folder = path.parent().unwrap_or(path).display();
+    match source.kind() {
+        K::StorageFull | K::QuotaExceeded | K::FileTooLarge => format!(
+            "Free some space on the disk that holds {folder} (or ask your administrator to raise your disk quota or file size limit), then try again. The file as it was before is unchanged."
+        ),
+        K::ReadOnlyFilesystem => format!(
+            "{folder} is on a read-only file system: set HUBLINK_HOME to a folder you may write to, or ask your administrator. The file as it was before is unchanged."
+        ),
+        K::PermissionDenied => format!(
+            "You may not write to {folder}: fix its owner or permissions, or set HUBLINK_HOME to a folder you may write to."
+        ),
+        _ => "Check that the folder exists and that you may write to it.".into(),
+    }
+}
+
 fn idp_refused_next_step(e: &str) -> String {
     match e {
         "access_denied" => "If you declined by mistake, sign in again and allow access.".into(),
@@ -428,6 +450,27 @@ impl Error {
         Error::Io { path: path.into(), source }
     }
 
+    /// An OAuth error answer of `what` (RFC 6749 §4.1.2.1, §5.2). `server_error` and
+    /// `temporarily_unavailable` — and any answer with a 5xx status — mean the identity provider
+    /// is failing for now: that is like being offline (exit 4, "try again later"), never a
+    /// refusal that asks the user to sign in again.
+    pub fn oauth(what: &str, status: Option<u16>, error: String, description: Option<String>) -> Self {
+        let failing =
+            status.is_some_and(|s| s >= 500) || matches!(error.as_str(), "server_error" | "temporarily_unavailable");
+        if !failing {
+            return Error::IdpRefused { error, description };
+        }
+        let said = describe_oauth(&error, description.as_deref());
+        Error::Network {
+            what: what.to_owned(),
+            detail: match status {
+                Some(s) => format!("the server failed (HTTP {s}: {said})"),
+                None => format!("the identity provider is failing for now ({said})"),
+            },
+            source: None,
+        }
+    }
+
     /// The network is the problem (directly or through a proxy): "offline", nothing to fix
     /// in the session.
     pub fn is_offline(&self) -> bool {
@@ -459,9 +502,13 @@ impl Error {
             // the link or hubs.ini must change.
             Discovery { .. } => ExitCode::BadConfig,
             NotForWebHub { .. } => ExitCode::Usage,
-            Io { .. } | NewerState { .. } | NoConfigFolder | TaskFailed { .. } | NeedsApp { .. } | Internal(_) => {
-                ExitCode::Other
-            }
+            Io { .. }
+            | Busy { .. }
+            | NewerState { .. }
+            | NoConfigFolder
+            | TaskFailed { .. }
+            | NeedsApp { .. }
+            | Internal(_) => ExitCode::Other,
         }
     }
 
@@ -498,6 +545,7 @@ impl Error {
             Cancelled => "cancelled",
             TimedOut { .. } => "timed_out",
             Io { .. } => "io",
+            Busy { .. } => "busy",
             NewerState { .. } => "newer_state",
             ProposalExpired => "proposal_expired",
             Policy(_) => "policy",
@@ -537,6 +585,7 @@ impl Error {
             Cancelled => "sign-in cancelled".into(),
             TimedOut { .. } => "sign-in timed out".into(),
             Io { .. } => "a file could not be used".into(),
+            Busy { .. } => "another Hublink process is busy".into(),
             NewerState { .. } => "this Hublink is older than its saved state".into(),
             ProposalExpired => "this confirmation has expired".into(),
             Policy(_) => "not allowed by your organization".into(),
@@ -583,6 +632,7 @@ impl Error {
             Cancelled => "you cancelled it".into(),
             TimedOut { seconds, waiting_for } => format!("no answer after {seconds} s while waiting for {waiting_for}"),
             Io { path, source } => format!("{}: {source}", path.display()),
+            Busy { .. } => self.to_string(),
             NewerState { .. } => self.to_string(),
             ProposalExpired => "the link was confirmed already, or Hublink restarted since it was shown".into(),
             PolicyUnusable { origin, problem } => format!("{origin}: {problem}"),
@@ -637,7 +687,11 @@ impl Error {
             StorageUnavailable { problem } => storage_next_step(problem),
             Cancelled => "Sign in again when you are ready.".into(),
             TimedOut { .. } => "Sign in again and finish in the browser; check the password and code if the browser showed an error.".into(),
-            Io { .. } => "Check that the folder exists and that you may write to it.".into(),
+            Io { path, source } => io_next_step(path, source),
+            Busy { lock, .. } => format!(
+                "Wait for the other Hublink command or the Hublink app to finish, or end it if it is stuck (`fuser {}` names it), then try again. Nothing was changed.",
+                lock.display()
+            ),
             NewerState { .. } => "Use the newer Hublink (an older copy may still be on your PATH); the file was left as it is.".into(),
             ProposalExpired | Policy(_) | PolicyUnusable { .. } | SigningKey { .. } | NameTaken { .. } | BadAddress { .. } | NoConfigFolder => {
                 self.governance_next_step()
@@ -672,6 +726,47 @@ impl Error {
             NoConfigFolder => "Set HUBLINK_HOME to a folder Hublink may keep its state in.".into(),
             _ => "Please report this as a bug, with these details.".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod oauth_tests {
+    use super::*;
+
+    #[test]
+    fn an_identity_provider_that_is_failing_for_now_is_offline_not_a_refusal() {
+        let e =
+            Error::oauth("the token endpoint", Some(503), "temporarily_unavailable".into(), Some("maintenance".into()));
+        assert_eq!(e.exit_code(), ExitCode::Network);
+        assert!(e.cause().contains("HTTP 503") && e.cause().contains("maintenance"), "{}", e.cause());
+        assert!(!e.next_step().to_lowercase().contains("sign in again"), "{}", e.next_step());
+        let e = Error::oauth("the sign-in", None, "server_error".into(), None);
+        assert_eq!(e.exit_code(), ExitCode::Network);
+        assert!(e.is_offline());
+        let e = Error::oauth("the token endpoint", Some(500), "invalid_grant".into(), None);
+        assert_eq!(e.exit_code(), ExitCode::Network, "a 5xx is the server failing whatever its body says");
+        let e = Error::oauth("the token endpoint", Some(400), "invalid_grant".into(), None);
+        assert!(matches!(e, Error::IdpRefused { .. }));
+        assert!(matches!(Error::oauth("x", None, "access_denied".into(), None), Error::IdpRefused { .. }));
+    }
+}
+
+#[cfg(test)]
+mod io_tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_and_a_read_only_folder_say_what_to_do_about_them() {
+        let at = |kind| Error::io("/home/u/.config/hublink/hubs.json", std::io::Error::from(kind));
+        for kind in [std::io::ErrorKind::StorageFull, std::io::ErrorKind::FileTooLarge] {
+            let next = at(kind).next_step();
+            assert!(next.contains("Free some space") && next.contains("/home/u/.config/hublink"), "{next}");
+            assert!(next.contains("unchanged"), "{next}");
+        }
+        let next = at(std::io::ErrorKind::ReadOnlyFilesystem).next_step();
+        assert!(next.contains("read-only") && next.contains("HUBLINK_HOME"), "{next}");
+        assert!(at(std::io::ErrorKind::PermissionDenied).next_step().contains("permissions"));
+        assert_eq!(at(std::io::ErrorKind::StorageFull).exit_code(), ExitCode::Other);
     }
 }
 

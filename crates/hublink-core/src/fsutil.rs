@@ -66,6 +66,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_private_dir(dir)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
+    remove_stale_temps(path);
     let tmp = dir.join(format!(".{file_name}.tmp-{}-{}", std::process::id(), nanos()));
     let result = (|| {
         let mut f = private_options().open(&tmp)?;
@@ -80,6 +81,38 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+/// Remove the temp siblings of `path` (`.<name>.tmp-<pid>-<n>`) that a process killed in the
+/// middle of [`write_atomic`] left behind, so that no old copy — of a session in plain-file
+/// storage, say — outlives the file it was meant to replace. A temp file whose process still
+/// runs (a write under way) is left alone; so is any file whose owner cannot be told.
+pub fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return };
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && !process_may_run(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Could process `pid` still be running? Only "no" when that is certain.
+fn process_may_run(pid: u32) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // Without /proc nothing can be told.
+        !Path::new("/proc/self").exists() || Path::new("/proc").join(pid.to_string()).exists()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        true
+    }
 }
 
 fn private_options() -> OpenOptions {
@@ -131,26 +164,32 @@ impl FileLock {
                 Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
-                Err(fs::TryLockError::WouldBlock) => {
-                    return Err(Error::io(
-                        path,
-                        std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            format!("another Hublink process held this lock for more than {} s", timeout.as_secs()),
-                        ),
-                    ));
-                }
+                Err(fs::TryLockError::WouldBlock) => return Err(busy(path, timeout)),
                 Err(fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
             }
         }
     }
 
-    /// The blocking variant, for code that is not async.
-    pub fn acquire_blocking(path: &Path) -> Result<FileLock> {
+    /// The blocking variant, for code that is not async: waits up to `timeout`, never for
+    /// ever (a process that holds the lock may be stopped or hung).
+    pub fn acquire_blocking(path: &Path, timeout: Duration) -> Result<FileLock> {
         let file = open_lock_file(path)?;
-        file.lock().map_err(|e| Error::io(path, e))?;
-        Ok(FileLock { file })
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(FileLock { file }),
+                Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(busy(path, timeout)),
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
+            }
+        }
     }
+}
+
+fn busy(path: &Path, timeout: Duration) -> Error {
+    Error::Busy { lock: path.to_owned(), seconds: timeout.as_secs() }
 }
 
 /// The lock file (created, with its private folder, if missing); its content is never used.
@@ -186,12 +225,12 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let lock = dir.path().join("locks").join("a.lock");
-        drop(FileLock::acquire_blocking(&lock).unwrap());
+        drop(FileLock::acquire_blocking(&lock, Duration::from_secs(1)).unwrap());
         assert_eq!(fs::metadata(&lock).unwrap().permissions().mode() & 0o777, 0o600);
         let elsewhere = dir.path().join("elsewhere");
         let planted = dir.path().join("locks").join("b.lock");
         std::os::unix::fs::symlink(&elsewhere, &planted).unwrap();
-        assert!(FileLock::acquire_blocking(&planted).is_err(), "a planted symlink is refused");
+        assert!(FileLock::acquire_blocking(&planted, Duration::from_secs(1)).is_err(), "a planted symlink is refused");
         assert!(!elsewhere.exists(), "nothing was created through it");
     }
 
@@ -230,6 +269,24 @@ mod tests {
         assert_eq!(fs::read(target_as_dir.join("x")).unwrap(), b"occupied");
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn temp_files_of_killed_writers_are_removed_by_the_next_write_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("abc.secret");
+        // A pid that cannot run (above the kernel's pid_max) and one that does (ours' parent).
+        let dead = dir.path().join(".abc.secret.tmp-4294967295-1");
+        let live = dir.path().join(format!(".abc.secret.tmp-{}-1", std::os::unix::process::parent_id()));
+        let other = dir.path().join(".other.secret.tmp-4294967295-1");
+        for f in [&dead, &live, &other] {
+            fs::write(f, b"refresh-token-copy").unwrap();
+        }
+        write_atomic(&p, b"new").unwrap();
+        assert!(!dead.exists(), "a dead writer's copy is gone");
+        assert!(live.exists(), "a running writer's file is left alone");
+        assert!(other.exists(), "another file's temps are not this write's business");
+    }
+
     #[test]
     fn set_aside_keeps_the_bytes() {
         let dir = tempfile::tempdir().unwrap();
@@ -241,6 +298,18 @@ mod tests {
         fs::write(&p, b"again").unwrap();
         let kept2 = set_aside(&p).unwrap();
         assert_ne!(kept, kept2);
+    }
+
+    #[test]
+    fn a_blocking_lock_gives_up_after_its_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("locks/a.lock");
+        let held = FileLock::acquire_blocking(&p, Duration::from_secs(1)).unwrap();
+        let p2 = p.clone();
+        let second = std::thread::spawn(move || FileLock::acquire_blocking(&p2, Duration::from_millis(200)));
+        assert!(matches!(second.join().unwrap(), Err(Error::Busy { seconds: 0, .. })));
+        drop(held);
+        FileLock::acquire_blocking(&p, Duration::from_millis(200)).unwrap();
     }
 
     #[tokio::test]

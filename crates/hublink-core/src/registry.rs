@@ -17,6 +17,11 @@ use crate::paths::Paths;
 use crate::settings::HubId;
 
 const VERSION: u32 = 1;
+/// How long a command waits for another process's change of the registry (which takes
+/// milliseconds): longer means that process is stopped or hung.
+/// Largest registry read: thousands of hubs take well under 1 MiB.
+const MAX_BYTES: usize = 16 * 1024 * 1024;
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RegistryData {
@@ -109,15 +114,29 @@ impl Registry {
         Registry { path: paths.registry(), lock: paths.registry_lock() }
     }
 
-    /// Read the registry (setting a corrupt file aside); in a folder that cannot be written,
-    /// read it as it is (see the module documentation).
+    /// Read the registry (setting a corrupt file aside). Writes replace the file atomically, so
+    /// reading needs no lock — and works on a read-only home, and while another process is
+    /// stuck holding the lock; only setting a damaged file aside takes it. A state folder that
+    /// cannot be written is said (a warning), since nothing can be saved there.
     pub fn load(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
-        let _lock = match FileLock::acquire_blocking(&self.lock) {
-            Ok(lock) => lock,
-            Err(Error::Io { source, .. }) if fsutil::is_not_writable(&source) => return self.load_read_only(&source),
-            Err(e) => return Err(e),
-        };
-        self.load_locked()
+        match self.read()? {
+            Ok(data) => Ok((data, self.writability_warnings())),
+            Err(_) => match FileLock::acquire_blocking(&self.lock, LOCK_WAIT) {
+                Ok(_lock) => self.load_locked(),
+                Err(Error::Io { source, .. }) if fsutil::is_not_writable(&source) => self.load_read_only(&source),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// A warning when the state folder cannot be written (a read-only mount, no permission):
+    /// asked with `access(2)`, which never waits on a lock holder and creates nothing.
+    fn writability_warnings(&self) -> Vec<RegistryWarning> {
+        let folder = self.path.parent().map(PathBuf::from).unwrap_or_default();
+        match folder_writable(&folder) {
+            Err(e) if fsutil::is_not_writable(&e) => vec![RegistryWarning::ReadOnly { folder, reason: e.to_string() }],
+            _ => Vec::new(),
+        }
     }
 
     fn load_read_only(&self, why: &std::io::Error) -> Result<(RegistryData, Vec<RegistryWarning>)> {
@@ -135,7 +154,7 @@ impl Registry {
 
     /// Read, change and write the registry as one step that other processes cannot interleave.
     pub fn update<T>(&self, change: impl FnOnce(&mut RegistryData) -> T) -> Result<(T, Vec<RegistryWarning>)> {
-        let _lock = FileLock::acquire_blocking(&self.lock)?;
+        let _lock = FileLock::acquire_blocking(&self.lock, LOCK_WAIT)?;
         let (mut data, warnings) = self.load_locked()?;
         let before = data.clone();
         let out = change(&mut data);
@@ -146,19 +165,21 @@ impl Registry {
         Ok((out, warnings))
     }
 
-    /// The registry as it is on disk (empty when missing), or why it is not valid.
+    /// The file's data; `Ok(Err(reason))` when it is damaged (not JSON, not a regular file,
+    /// too large). A missing file is an empty registry.
     fn read(&self) -> Result<std::result::Result<RegistryData, String>> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ok(RegistryData::default())),
-            Err(e) => return Err(Error::io(&self.path, e)),
-        };
-        match serde_json::from_slice::<RegistryData>(&bytes) {
-            Ok(data) if data.version <= VERSION => Ok(Ok(data)),
-            // Not corrupt, only newer: leave it for the Hublink that wrote it.
-            Ok(data) => Err(Error::NewerState { path: self.path.clone(), version: data.version }),
-            Err(e) => Ok(Err(format!("not valid: {e}"))),
-        }
+        // Only a regular file, bounded: a FIFO or device in its place must not hang every command.
+        Ok(match fsutil::read_regular_file(&self.path, MAX_BYTES) {
+            Ok(bytes) => match serde_json::from_slice::<RegistryData>(&bytes) {
+                Ok(data) if data.version <= VERSION => Ok(data),
+                // Not corrupt, only newer: leave it for the Hublink that wrote it.
+                Ok(data) => return Err(Error::NewerState { path: self.path.clone(), version: data.version }),
+                Err(e) => Err(format!("not valid: {e}")),
+            },
+            Err(fsutil::ReadProblem::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(RegistryData::default()),
+            Err(fsutil::ReadProblem::Io(e)) => return Err(Error::io(&self.path, e)),
+            Err(problem) => Err(problem.to_string()),
+        })
     }
 
     fn load_locked(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
@@ -170,6 +191,17 @@ impl Registry {
         tracing::warn!(file = %self.path.display(), kept = %kept_as.display(), %reason, "hub registry set aside");
         Ok((RegistryData::default(), vec![RegistryWarning::SetAside { kept_as, reason }]))
     }
+}
+
+#[cfg(target_os = "linux")]
+fn folder_writable(folder: &std::path::Path) -> std::io::Result<()> {
+    rustix::fs::access(folder, rustix::fs::Access::WRITE_OK).map_err(std::io::Error::from)
+}
+
+/// Elsewhere a read-only folder shows when a change is saved (the lock cannot be created).
+#[cfg(not(target_os = "linux"))]
+fn folder_writable(_folder: &std::path::Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(test)]
@@ -219,6 +251,49 @@ mod tests {
         // The next write starts fresh and never touches the kept file.
         r.update(|d| d.hubs.push(record("b"))).unwrap();
         assert_eq!(std::fs::read(kept_as).unwrap(), b"{\"version\":1,\"hubs\":[{\"id\":");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_place_of_the_file_is_set_aside_not_waited_on() {
+        let (_d, paths, r) = registry();
+        std::fs::create_dir_all(&paths.home).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(paths.registry()).status().unwrap();
+        assert!(made.success());
+        let (data, warnings) = r.load().unwrap();
+        assert_eq!(data, RegistryData::default());
+        let [RegistryWarning::SetAside { kept_as, reason }] = warnings.as_slice() else {
+            panic!("expected one set-aside warning, got {warnings:?}")
+        };
+        assert!(reason.contains("not a regular file"), "{reason}");
+        assert!(kept_as.exists() && !paths.registry().exists());
+    }
+
+    #[test]
+    fn a_lock_held_by_a_stuck_process_is_an_error_that_says_so_not_a_wait_for_ever() {
+        let (_d, paths, r) = registry();
+        r.update(|d| d.hubs.push(record("a"))).unwrap();
+        let held = FileLock::acquire_blocking(&paths.registry_lock(), LOCK_WAIT).unwrap();
+        assert_eq!(r.load().unwrap().0.hubs, vec![record("a")], "reading needs no lock");
+        let started = std::time::Instant::now();
+        let waited = std::thread::spawn(move || r.update(|d| d.hubs.clear()).map(|_| ())).join().unwrap();
+        assert!(started.elapsed() < LOCK_WAIT + std::time::Duration::from_secs(5));
+        let Err(e @ Error::Busy { .. }) = waited else { panic!("expected Busy, got {waited:?}") };
+        assert!(e.cause().contains("registry.lock"), "{}", e.cause());
+        assert!(e.next_step().contains("Nothing was changed"), "{}", e.next_step());
+        drop(held);
+        assert_eq!(Registry::new(&paths).load().unwrap().0.hubs, vec![record("a")], "nothing was changed");
+    }
+
+    #[test]
+    fn a_home_where_no_lock_can_be_made_can_still_be_read() {
+        let (_d, paths, r) = registry();
+        r.update(|d| d.hubs.push(record("a"))).unwrap();
+        // No lock can be made (as in a read-only home, for any user, root included).
+        std::fs::remove_dir_all(paths.home.join("locks")).unwrap();
+        std::fs::write(paths.home.join("locks"), b"a file where the locks folder goes").unwrap();
+        assert!(r.update(|d| d.hubs.clear()).is_err(), "no change without the lock");
+        assert_eq!(r.load().unwrap().0.hubs, vec![record("a")]);
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub const SERVICE: &str = "hublink";
 /// Characters per keyring entry: 1,000 UTF-16 code units stay under Credential Manager's
 /// 2,560-byte blob limit whatever the characters are.
 pub const CHUNK_CHARS: usize = 1000;
-const CHUNK_HEADER: &str = "hublink-chunks:v1:";
+const CHUNK_HEADER: &str = "hublink-chunks:v2:";
+const CHUNK_HEADER_V1: &str = "hublink-chunks:v1:";
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A place for secrets, keyed by hub identity.
@@ -83,8 +84,40 @@ fn read_group<E>(
 }
 
 /// Splits values over as many [`Entries`] as they need.
+///
+/// A long value is written as numbered parts in one of two slots, `a` and `b`, then a header
+/// naming the slot and the count. A new value goes to the slot the header does not name, and
+/// the header is rewritten last, so a process killed anywhere in a write leaves the previous
+/// value whole (its header still names its own, untouched parts) — never a mix of old and new
+/// parts. Values written before the slots (`hublink-chunks:v1:<n>`, parts `<key>#<i>`) are
+/// still read, and replaced at the next write.
 pub struct Chunked<E> {
     entries: E,
+}
+
+/// Where a long value's parts are: its slot (`""` for a v1 value) and how many there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Layout {
+    slot: &'static str,
+    count: usize,
+}
+
+/// Every slot a part may be found in, v1's included.
+const SLOTS: [&str; 3] = ["", "a", "b"];
+
+impl Layout {
+    fn parse(header: &str) -> Option<Layout> {
+        if let Some(n) = header.strip_prefix(CHUNK_HEADER_V1) {
+            return Some(Layout { slot: "", count: n.parse().ok()? });
+        }
+        let (slot, n) = header.strip_prefix(CHUNK_HEADER)?.split_once(':')?;
+        let slot = SLOTS.into_iter().find(|s| !s.is_empty() && *s == slot)?;
+        Some(Layout { slot, count: n.parse().ok()? })
+    }
+
+    fn header(self) -> String {
+        format!("{CHUNK_HEADER}{}:{}", self.slot, self.count)
+    }
 }
 
 impl<E: Entries> Chunked<E> {
@@ -92,31 +125,63 @@ impl<E: Entries> Chunked<E> {
         Chunked { entries }
     }
 
-    fn chunk_name(key: &str, i: usize) -> String {
-        format!("{key}#{i}")
+    fn chunk_name(key: &str, slot: &str, i: usize) -> String {
+        format!("{key}#{slot}{i}")
     }
 
-    fn chunk_count(header: &str) -> Option<usize> {
-        header.strip_prefix(CHUNK_HEADER)?.parse().ok()
+    fn layout(&self, key: &str) -> Result<Option<Layout>> {
+        Ok(self.entries.get(key)?.and_then(|h| Layout::parse(Secret::new(h).expose())))
+    }
+
+    /// Delete parts `from..=to` of `slot`, the last first: an interrupted deletion leaves a
+    /// run that starts at `from`, which [`Self::sweep`] finds again.
+    fn delete_parts(&self, key: &str, slot: &str, from: usize, to: usize) -> Result<()> {
+        for i in (from..=to).rev() {
+            self.entries.delete(&Self::chunk_name(key, slot, i))?;
+        }
+        Ok(())
+    }
+
+    /// Delete the run of parts `from..` of `slot` that exists (a crash may have left any number).
+    fn sweep(&self, key: &str, slot: &str, from: usize) -> Result<()> {
+        let mut end = from;
+        while self.entries.get(&Self::chunk_name(key, slot, end))?.is_some() {
+            end += 1;
+        }
+        self.delete_parts(key, slot, from, end - 1)
+    }
+
+    /// Write `parts` to the slot `old` does not use, then switch the header to them.
+    fn set_parts(&self, key: &str, old: Option<Layout>, parts: &[Secret]) -> Result<Layout> {
+        let slot = if old.map(|l| l.slot) == Some("a") { "b" } else { "a" };
+        for (i, part) in parts.iter().enumerate() {
+            self.entries.set(&Self::chunk_name(key, slot, i + 1), part.expose())?;
+        }
+        let layout = Layout { slot, count: parts.len() };
+        self.entries.set(key, &layout.header())?;
+        // Parts beyond the count that an interrupted longer write left in this slot.
+        self.sweep(key, slot, parts.len() + 1)?;
+        Ok(layout)
     }
 
     /// The chunks a header announces (none for a value kept whole).
     fn chunk_names(key: &str, head: &str) -> Vec<String> {
-        (1..=Self::chunk_count(head).unwrap_or(0)).map(|i| Self::chunk_name(key, i)).collect()
+        Layout::parse(head).map_or_else(Vec::new, |l| (1..=l.count).map(|i| Self::chunk_name(key, l.slot, i)).collect())
     }
 }
 
 impl<E: Entries> SecretStore for Chunked<E> {
     fn get(&self, key: &str) -> Result<Option<Secret>> {
+        // One Secret Service connection for the header and every part it names.
         let Some((head, parts)) = self.entries.get_group(key, Self::chunk_names)? else { return Ok(None) };
-        let Some(n) = Self::chunk_count(head.expose()) else { return Ok(Some(head)) };
+        let Some(layout) = Layout::parse(head.expose()) else { return Ok(Some(head)) };
         let mut whole = String::new();
-        for i in 1..=n {
+        for i in 1..=layout.count {
             match parts.get(i - 1) {
                 Some(Some(part)) => whole.push_str(part.expose()),
                 _ => {
-                    // A partial write from a crash: treat it as no session rather than as garbage.
-                    tracing::warn!(key, missing = i, of = n, "stored session is incomplete; ignoring it");
+                    // Parts deleted behind the header's back (another tool, a half-done sign-out).
+                    tracing::warn!(key, missing = i, of = layout.count, "stored session is incomplete; ignoring it");
                     return Ok(None);
                 }
             }
@@ -125,38 +190,32 @@ impl<E: Entries> SecretStore for Chunked<E> {
     }
 
     fn set(&self, key: &str, value: &Secret) -> Result<()> {
-        let old_chunks = self.entries.get(key)?.and_then(|h| Self::chunk_count(&h)).unwrap_or(0);
+        let old = self.layout(key)?;
         let chars: Vec<char> = value.expose().chars().collect();
-        let new_chunks = if chars.len() <= CHUNK_CHARS {
+        let new = if chars.len() <= CHUNK_CHARS {
             self.entries.set(key, value.expose())?;
-            0
+            None
         } else {
             let parts: Vec<Secret> =
                 chars.chunks(CHUNK_CHARS).map(|c| Secret::new(c.iter().collect::<String>())).collect();
-            // Chunks first, header last: a crash in between leaves the old header pointing at
-            // chunks that fail to parse as a session, which reads as "sign in again".
-            for (i, part) in parts.iter().enumerate() {
-                self.entries.set(&Self::chunk_name(key, i + 1), part.expose())?;
-            }
-            self.entries.set(key, &format!("{CHUNK_HEADER}{}", parts.len()))?;
-            parts.len()
+            Some(self.set_parts(key, old, &parts)?)
         };
-        for i in new_chunks + 1..=old_chunks {
-            self.entries.delete(&Self::chunk_name(key, i))?;
+        // The header no longer names the old parts: remove them.
+        if let Some(old) = old.filter(|o| new.map(|n| n.slot) != Some(o.slot)) {
+            self.delete_parts(key, old.slot, 1, old.count)?;
         }
         Ok(())
     }
 
     fn delete(&self, key: &str) -> Result<()> {
-        let chunks = self.entries.get(key)?.and_then(|h| Self::chunk_count(&h)).unwrap_or(0);
-        for i in 1..=chunks {
-            self.entries.delete(&Self::chunk_name(key, i))?;
+        let layout = self.layout(key)?;
+        if let Some(l) = layout {
+            self.delete_parts(key, l.slot, 1, l.count)?;
         }
-        // Chunks a crash left behind (a header already rewritten to fewer or none) go too.
-        let mut i = chunks + 1;
-        while self.entries.get(&Self::chunk_name(key, i))?.is_some() {
-            self.entries.delete(&Self::chunk_name(key, i))?;
-            i += 1;
+        // Parts a crash left behind, in any slot, go too.
+        for slot in SLOTS {
+            let from = layout.filter(|l| l.slot == slot).map_or(1, |l| l.count + 1);
+            self.sweep(key, slot, from)?;
         }
         self.entries.delete(key)
     }
@@ -324,6 +383,8 @@ impl Entries for FileEntries {
 
     fn delete(&self, name: &str) -> Result<()> {
         let path = self.path(name);
+        // Copies a process killed while writing this entry left behind go with it.
+        fsutil::remove_stale_temps(&path);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -564,8 +625,81 @@ mod tests {
     fn missing_chunk_reads_as_no_session() {
         let (m, s) = store();
         s.set("hub", &Secret::new("x".repeat(3 * CHUNK_CHARS))).unwrap();
-        m.delete("hub#2").unwrap();
+        m.delete("hub#a2").unwrap();
         assert!(s.get("hub").unwrap().is_none());
+    }
+
+    /// Entries whose process "dies" (every call fails) after `budget` writes or deletes.
+    struct Dying {
+        inner: Arc<MemoryEntries>,
+        budget: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Dying {
+        fn spend(&self) -> Result<()> {
+            use std::sync::atomic::Ordering;
+            self.budget
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1))
+                .map(|_| ())
+                .map_err(|_| Error::Internal("killed".into()))
+        }
+    }
+
+    impl Entries for Dying {
+        fn get(&self, name: &str) -> Result<Option<String>> {
+            self.inner.get(name)
+        }
+        fn set(&self, name: &str, value: &str) -> Result<()> {
+            self.spend()?;
+            self.inner.set(name, value)
+        }
+        fn delete(&self, name: &str) -> Result<()> {
+            self.spend()?;
+            self.inner.delete(name)
+        }
+    }
+
+    #[test]
+    fn a_write_killed_at_any_step_leaves_the_old_value_or_the_new_one_never_a_mix() {
+        let sizes = [10, 2 * CHUNK_CHARS + 5, 3 * CHUNK_CHARS, CHUNK_CHARS + 1];
+        for &old_len in &sizes {
+            for &new_len in &sizes {
+                for budget in 0..12 {
+                    let m = Arc::new(MemoryEntries::default());
+                    let old: String = (0..old_len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+                    let new: String = (0..new_len).map(|i| char::from(b'A' + (i % 26) as u8)).collect();
+                    Chunked::new(m.clone()).set("hub", &Secret::new(old.clone())).unwrap();
+                    let dying = Chunked::new(Dying { inner: m.clone(), budget: budget.into() });
+                    let finished = dying.set("hub", &Secret::new(new.clone())).is_ok();
+                    let now = Chunked::new(m.clone()).get("hub").unwrap().unwrap();
+                    let label = format!("{old_len} → {new_len}, killed after {budget} steps");
+                    assert!(now.expose() == old || now.expose() == new, "{label}: a mix was read");
+                    if finished {
+                        assert_eq!(now.expose(), new, "{label}");
+                    }
+                    // Whatever the crash left, the next write and a delete leave nothing behind.
+                    Chunked::new(m.clone()).set("hub", &Secret::new(new.clone())).unwrap();
+                    assert_eq!(Chunked::new(m.clone()).get("hub").unwrap().unwrap().expose(), new, "{label}");
+                    Chunked::new(m.clone()).delete("hub").unwrap();
+                    assert!(m.names().is_empty(), "{label}: left {:?}", m.names());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn values_written_before_the_slots_are_read_and_replaced() {
+        let (m, s) = store();
+        let old = "o".repeat(2 * CHUNK_CHARS + 1);
+        m.set("hub", "hublink-chunks:v1:3").unwrap();
+        m.set("hub#1", &old[..CHUNK_CHARS]).unwrap();
+        m.set("hub#2", &old[CHUNK_CHARS..2 * CHUNK_CHARS]).unwrap();
+        m.set("hub#3", &old[2 * CHUNK_CHARS..]).unwrap();
+        assert_eq!(s.get("hub").unwrap().unwrap().expose(), old);
+        s.set("hub", &Secret::new("n".repeat(CHUNK_CHARS + 1))).unwrap();
+        assert_eq!(m.names(), vec!["hub", "hub#a1", "hub#a2"], "the v1 parts are gone");
+        s.set("hub", &Secret::new("m".repeat(CHUNK_CHARS + 1))).unwrap();
+        assert_eq!(m.names(), vec!["hub", "hub#b1", "hub#b2"], "the slots alternate");
     }
 
     #[test]

@@ -603,10 +603,12 @@ impl Answer {
             ));
         }
         match serde_json::from_slice::<ErrorAnswer>(&self.body) {
-            Ok(e) => Error::IdpRefused {
-                error: http::shorten(&e.error),
-                description: e.error_description.as_deref().map(http::shorten),
-            },
+            Ok(e) => Error::oauth(
+                &self.what,
+                Some(self.status.as_u16()),
+                http::shorten(&e.error),
+                e.error_description.as_deref().map(http::shorten),
+            ),
             Err(_) if self.status.is_server_error() => Error::Network {
                 what: self.what.clone(),
                 detail: format!("the server failed (HTTP {})", self.status),

@@ -59,8 +59,51 @@ pub fn harden_process() {
     unix::set_non_dumpable();
 }
 
+/// Make a file size limit (`ulimit -f`, RLIMIT_FSIZE) an ordinary write error (EFBIG) that is
+/// reported with its fix, instead of SIGXFSZ killing the process in the middle of a write with
+/// no word said. Call it inside a tokio runtime (`Runtime::enter`); the handler tokio installs
+/// stays for the life of the process. Elsewhere than Unix a no-op.
+pub fn report_file_size_limit() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Err(e) = signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+            tracing::warn!(error = %e, "a file size limit would end this process without a message");
+        }
+    }
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
+    /// In a child process (the limit is process-wide): with a file size limit of 0 bytes, a
+    /// state file write fails with an error that says to free space, and the process lives.
+    #[test]
+    fn a_file_size_limit_is_an_error_not_a_silent_death() {
+        const CHILD: &str = "HUBLINK_TEST_FSIZE_CHILD";
+        if let Some(dir) = std::env::var_os(CHILD) {
+            use rustix::process::{Resource, getrlimit, setrlimit};
+            let limit = getrlimit(Resource::Fsize);
+            setrlimit(Resource::Fsize, rustix::process::Rlimit { current: Some(0), maximum: limit.maximum }).unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let _entered = runtime.enter();
+            super::report_file_size_limit();
+            let path = std::path::Path::new(&dir).join("hubs.json");
+            let e = crate::fsutil::write_atomic(&path, b"{\"version\":1}").unwrap_err();
+            assert!(e.next_step().contains("Free some space"), "{}", e.next_step());
+            assert!(!path.exists());
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "platform::tests::a_file_size_limit_is_an_error_not_a_silent_death", "--nocapture"])
+            .env(CHILD, dir.path())
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&child.stdout);
+        assert!(child.status.success(), "the child died or failed ({:?}):\n{out}", child.status);
+        assert!(out.contains("1 passed"), "{out}");
+    }
+
     #[test]
     fn a_hardened_process_writes_no_core_dump() {
         super::harden_process();

@@ -68,7 +68,7 @@ fn code_of(idp: &Idp, callback: &Callback) -> Result<AuthorizationCode> {
     }
     match &callback.result {
         CallbackResult::Error { error, description } => {
-            Err(Error::IdpRefused { error: error.clone(), description: description.clone() })
+            Err(Error::oauth("the identity provider's sign-in", None, error.clone(), description.clone()))
         }
         CallbackResult::Code { iss: Some(iss), .. } if !oidc::same_issuer(iss, idp.published_issuer()) => {
             Err(mix_up(format!("it names the issuer {} (an identity provider mix-up)", http::shorten(iss))))

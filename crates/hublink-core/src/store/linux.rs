@@ -30,15 +30,36 @@ pub fn access_problem(inner: &(dyn std::error::Error + Send + Sync + 'static)) -
     }
 }
 
+/// dbus-secret-service's own limit on each D-Bus call, in seconds (its `proxy` module).
+const CALL_TIMEOUT_SECONDS: u64 = 2;
+
 /// The problem behind a keyring `PlatformFailure`: usually no Secret Service at all, but the
-/// keyring crate also reports a write into a locked collection this way.
+/// keyring crate also reports a write into a locked collection this way — and a service that
+/// is there but does not answer (hung, stopped, stuck behind something), which must never read
+/// as "no keyring" (that would allow plain files) nor as "locked".
 pub fn failure_problem(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> StorageProblem {
     use dbus_secret_service::Error as Ss;
     match inner.downcast_ref::<Ss>() {
         Some(Ss::Locked | Ss::Prompt) => StorageProblem::Locked,
-        Some(Ss::Dbus(e)) if e.name() == Some("org.freedesktop.Secret.Error.IsLocked") => StorageProblem::Locked,
-        _ if inner.to_string().to_ascii_lowercase().contains("locked") => StorageProblem::Locked,
-        _ => StorageProblem::NoService(inner.to_string()),
+        Some(Ss::Dbus(e)) => dbus_problem(e.name(), &inner.to_string()),
+        _ => dbus_problem(None, &inner.to_string()),
+    }
+}
+
+/// A D-Bus error by its name (and, without one, its words) as a storage problem.
+fn dbus_problem(name: Option<&str>, text: &str) -> StorageProblem {
+    match name {
+        Some("org.freedesktop.Secret.Error.IsLocked") => StorageProblem::Locked,
+        Some(
+            "org.freedesktop.DBus.Error.NoReply"
+            | "org.freedesktop.DBus.Error.Timeout"
+            | "org.freedesktop.DBus.Error.TimedOut",
+        ) => StorageProblem::Timeout { seconds: CALL_TIMEOUT_SECONDS },
+        // Whole words only: D-Bus's "no reply" text says "… security policy blocked the reply …".
+        _ if text.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == "locked") => {
+            StorageProblem::Locked
+        }
+        _ => StorageProblem::NoService(text.to_owned()),
     }
 }
 
@@ -108,4 +129,29 @@ fn only_password(mut found: Vec<(Item<'_>, bool)>) -> keyring::Result<Option<Sec
         item.unlock().map_err(decode_error)?;
     }
     get_item_password(&item).map(|password| Some(Secret::new(password)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// libdbus's text for a call that got no answer (a stopped or hung Secret Service).
+    const NO_REPLY: &str = "DBus error: Did not receive a reply. Possible causes include: the remote application did not send a reply, the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken.";
+
+    #[test]
+    fn a_secret_service_that_does_not_answer_is_a_timeout_not_locked_and_not_absent() {
+        assert_eq!(
+            dbus_problem(Some("org.freedesktop.DBus.Error.NoReply"), NO_REPLY),
+            StorageProblem::Timeout { seconds: CALL_TIMEOUT_SECONDS }
+        );
+        assert_eq!(
+            dbus_problem(Some("org.freedesktop.DBus.Error.Timeout"), "x"),
+            StorageProblem::Timeout { seconds: CALL_TIMEOUT_SECONDS }
+        );
+        assert!(matches!(dbus_problem(None, "something blocked the call"), StorageProblem::NoService(_)));
+        assert_eq!(dbus_problem(None, "Secret Service: object locked"), StorageProblem::Locked);
+        assert_eq!(dbus_problem(Some("org.freedesktop.Secret.Error.IsLocked"), "x"), StorageProblem::Locked);
+        let path = dbus_secret_service::Error::Path("the reply was blocked".into());
+        assert!(matches!(failure_problem(&path), StorageProblem::NoService(_)));
+    }
 }
