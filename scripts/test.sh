@@ -11,6 +11,10 @@
 #      have no default keyring, proxies, odd files
 #   5b. the attack suite: IdP mix-up, state and code injection, PKCE downgrade, forged ID
 #      tokens, off-origin redirects, oversized answers — each refused with its reason
+#   5c. the fault ring: the CLI while the IdP, TLS, the keyring, HUBLINK_HOME and the hubs.ini
+#      folder fail, and 220 kill -9s inside saves (nothing lost, nothing blocks)
+#   5d. secret hygiene: the CLI rings under HUBLINK_LOG=trace, every output and file scanned
+#      for every secret the IdPs issued
 #   6. the real desktop app under Xvfb, driven by tauri-driver + WebKitWebDriver (also the web
 #      sign-in: a SAML hub with TOTP, signed in inside Hublink's own window)
 #   6b. the welcome page's accessibility: axe-core (WCAG 2.1 AA) in light and dark, every state,
@@ -71,6 +75,12 @@ tests/with-keyring.sh node --test --test-concurrency=1 --test-timeout=120000 --t
 
 echo "== 5b. the attack suite: OAuth/OIDC attacks against real local IdPs, each refused with its reason"
 tests/with-keyring.sh node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec tests/attacks/*.test.mjs
+
+echo "== 5c. faults: the CLI while the IdP, TLS, keyring, HUBLINK_HOME and hubs.ini folder fail; 220 kill -9s inside saves"
+tests/faults/run.sh
+
+echo "== 5d. secret hygiene: the CLI rings under HUBLINK_LOG=trace, every output and file scanned for every issued secret"
+scripts/secret-hygiene.sh
 
 echo "== 6. end to end: the desktop app under Xvfb"
 rm -rf target/screenshots
