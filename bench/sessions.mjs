@@ -156,7 +156,7 @@ async function measureLargeToken(large, baseline) {
   const before = process.env.BENCH_BEFORE_BIN;
   if (before) {
     const times = await tokenTimes(large, 'Hub 1', 5, before);
-    rows.push(row('sessions', `\`hublink token\`, ${size.chars.toLocaleString('en')}-character session, before the fix (${before}); median of 5`, {
+    rows.push(row('sessions', `\`hublink token\`, ${size.chars.toLocaleString('en')}-character session, with BENCH_BEFORE_BIN (${process.env.BENCH_BEFORE_LABEL ?? path.basename(before)}); median of 5`, {
       baseline, baselineNote: 'the small session above', hublink: median(times), unit: 'ms', target: { max: 500 },
     }));
   }

@@ -16,7 +16,8 @@
 # binaries (~10 minutes the first time). Not part of scripts/test.sh. About 10 minutes a run.
 #   BENCH_RUNS=N        starts / restores per measure (5)
 #   BENCH_WAIT_LOAD=L   before each part, wait (up to 10 minutes) for a 1-minute load below L
-#   BENCH_BEFORE_BIN=F  also time `hublink token` on the large session with the CLI F
+#   BENCH_BEFORE_BIN=F  also time `hublink token` on the large session with the CLI F (an older
+#                       build, for before/after; BENCH_BEFORE_LABEL names it in the table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 START=$SECONDS
