@@ -6,8 +6,17 @@ cd "$(dirname "$0")/.."
 # --desktop: also what the desktop app and its end-to-end tests need (WebKitGTK, Xvfb,
 # WebKitWebDriver, tauri-driver, the welcome page's npm packages; dbus-tests' black-hole for a
 # desktop portal that never answers).
+# --no-build: install and build the welcome page, but no cargo build (scripts/bench.sh builds
+# release binaries itself).
 DESKTOP=0
-[[ "${1:-}" == "--desktop" ]] && DESKTOP=1
+BUILD=1
+for arg in "$@"; do
+  case "$arg" in
+    --desktop) DESKTOP=1 ;;
+    --no-build) BUILD=0 ;;
+    *) echo "setup: unknown option $arg (use --desktop, --no-build)" >&2; exit 64 ;;
+  esac
+done
 
 # Debian packages: TLS/D-Bus headers for the keyring crate, the Secret Service (gnome-keyring)
 # and a D-Bus session bus for the real keyring, Chromium as the "system browser" of the tests,
@@ -39,11 +48,11 @@ if [[ ! -d tests/node_modules ]] || [[ tests/package-lock.json -nt tests/node_mo
   (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-cargo build --locked   # the core and the CLI (default members)
+if ((BUILD)); then cargo build --locked; fi   # the core and the CLI (default members)
 
 if ((DESKTOP)); then
   (cd ui && { [[ -d node_modules && ! package-lock.json -nt node_modules/.package-lock.json ]] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent)
-  cargo build -p hublink-desktop --locked
+  if ((BUILD)); then cargo build -p hublink-desktop --locked; fi
   # tauri-driver 2.1.0: the WebDriver bridge for the end-to-end tests (newer releases target Tauri 3).
   if ! command -v tauri-driver >/dev/null || ! tauri-driver --help 2>&1 | grep -q -- '--native-port'; then
     cargo install tauri-driver --version 2.1.0 --locked

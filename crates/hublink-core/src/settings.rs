@@ -178,9 +178,11 @@ impl HubId {
         hasher.update(b"\n");
         hasher.update(client_id.as_bytes());
         let digest = hasher.finalize();
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut hex = String::with_capacity(Self::LEN);
         for byte in digest.iter().take(Self::LEN / 2) {
-            hex.push_str(&format!("{byte:02x}"));
+            hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
         }
         HubId(hex)
     }

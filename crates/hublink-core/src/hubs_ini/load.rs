@@ -82,7 +82,7 @@ fn ca_file_problem(hub: &IniHub) -> Option<IniProblem> {
 /// file reached twice (same canonical path) is read once.
 pub fn load_dirs(dirs: &[PathBuf]) -> IniLoad {
     let mut out = IniLoad::default();
-    let mut seen_hubs: HashMap<HubId, (PathBuf, String)> = HashMap::new();
+    let mut seen_hubs: HashMap<HubId, usize> = HashMap::new();
     let mut seen_files: HashSet<PathBuf> = HashSet::new();
     let unreadable = |path: &Path, e: &std::io::Error| IniProblem {
         file: path.to_path_buf(),

@@ -47,14 +47,17 @@ pub(super) fn build_hub(file: &Path, section: &RawSection, problems: &mut Vec<In
         return None;
     }
 
-    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut from_link: Vec<(String, String)> = Vec::new();
     if let Some(link_entry) = links.first() {
-        pairs = link_pairs(link_entry, &others, &mut problem)?;
+        from_link = link_pairs(link_entry, &others, &mut problem)?;
     }
-    pairs.extend(others.iter().map(|e| (e.key.clone(), e.value.clone())));
+    let pairs = from_link
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain(others.iter().map(|e| (e.key.as_str(), e.value.as_str())));
 
     let ctx = Context::HubsIni { section_name: section.name.clone() };
-    match HubSettings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), ctx) {
+    match HubSettings::from_pairs(pairs, ctx) {
         Ok((mut settings, unknown)) => {
             for key in unknown {
                 let line =
@@ -119,19 +122,22 @@ fn link_pairs(
     )
 }
 
-/// Adds `hub` unless a hub with the same identity is already there (then reports it).
-pub(super) fn add_unique(load: &mut IniLoad, seen: &mut HashMap<HubId, (PathBuf, String)>, hub: IniHub) {
+/// Adds `hub` unless a hub with the same identity is already there (then reports it). `seen`
+/// maps the identities in `load.hubs` to their index there.
+pub(super) fn add_unique(load: &mut IniLoad, seen: &mut HashMap<HubId, usize>, hub: IniHub) {
     let id = hub.settings.id();
-    if let Some((other_file, other_section)) = seen.get(&id) {
+    if let Some(other) = seen.get(&id).and_then(|&i| load.hubs.get(i)) {
+        let kind =
+            IniProblemKind::DuplicateHub { other_file: other.file.clone(), other_section: other.section.clone() };
         load.problems.push(IniProblem {
             file: hub.file.clone(),
             line: Some(hub.line),
             section: Some(hub.section.clone()),
-            kind: IniProblemKind::DuplicateHub { other_file: other_file.clone(), other_section: other_section.clone() },
+            kind,
         });
         return;
     }
-    seen.insert(id, (hub.file.clone(), hub.section.clone()));
+    seen.insert(id, load.hubs.len());
     load.hubs.push(hub);
 }
 
