@@ -103,3 +103,48 @@ async fn adding_the_same_hub_twice_is_one_hub() {
     assert!(app.add(&second).unwrap().already_present);
     assert_eq!(app.catalog().unwrap().hubs.len(), 1);
 }
+
+/// A store whose calls take a while and that counts how many run at once.
+#[derive(Default)]
+struct SlowStore {
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+impl crate::store::SecretStore for SlowStore {
+    fn get(&self, _: &str) -> crate::Result<Option<crate::secret::Secret>> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(now, SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        self.now.fetch_sub(1, SeqCst);
+        Ok(None)
+    }
+    fn set(&self, _: &str, _: &crate::secret::Secret) -> crate::Result<()> {
+        Ok(())
+    }
+    fn delete(&self, _: &str) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_process_makes_at_most_four_keyring_calls_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SlowStore::default());
+    let mut app = app(dir.path());
+    Arc::get_mut(&mut app.parts).unwrap().store = store.clone();
+    let keeper = Arc::new(keeper(&app));
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let (keeper, hub) = (keeper.clone(), hub(&format!("{}", i + 1)));
+        calls.spawn(async move { keeper.load_kept(&hub).await });
+    }
+    let mut answered = 0;
+    while let Some(done) = calls.join_next().await {
+        assert!(done.unwrap().unwrap().is_none());
+        answered += 1;
+    }
+    assert_eq!(answered, 24);
+    let most = store.most.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=4).contains(&most), "{most} keyring calls ran at once");
+}

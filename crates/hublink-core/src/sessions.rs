@@ -14,17 +14,20 @@ use url::Url;
 
 use crate::app::Parts;
 use crate::catalog::Hub;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StorageProblem};
 use crate::fsutil::FileLock;
 use crate::http;
 use crate::oidc::Idp;
 use crate::registry::{Registry, SessionRecord};
 use crate::session::{Kept, SessionState, StoredSession, WebSession};
 use crate::sign_in::{Credentials, NewSession, SignedIn};
-use crate::store::SecretStore;
+use crate::store::{KEYRING_TIMEOUT, SecretStore};
 
 /// How long a second process waits for another one's refresh of the same hub.
 const SESSION_LOCK_WAIT: Duration = Duration::from_secs(60);
+/// Secret-store calls one process runs at once (see [`SessionKeeper::store_call`]). A keyring
+/// call is a D-Bus round trip or two plus a key exchange: four keep a 2-core machine busy.
+const STORE_CALLS_AT_ONCE: usize = 4;
 
 /// See the module documentation. Cheap to clone.
 #[derive(Clone)]
@@ -51,14 +54,30 @@ impl SessionKeeper {
     }
 
     /// A secret-store call on a blocking thread (keyring backends block, and bound themselves).
+    ///
+    /// At most [`STORE_CALLS_AT_ONCE`] run at once in a process: a start-up or restore of 100
+    /// hubs otherwise opened 100 Secret Service connections at once — 100 blocking threads plus
+    /// 100 timeout threads (a peak of ~190 threads in the app, measured by `scripts/bench.sh`),
+    /// all key exchanges competing with the keyring daemon for the same cores. Waiting for a
+    /// turn counts against the keyring's own bound, so a keyring that hangs still fails every
+    /// call within [`KEYRING_TIMEOUT`] plus one call's bound, not one timeout after another.
     async fn store_call<T: Send + 'static>(
         &self,
         f: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let parts = self.parts.clone();
-        tokio::task::spawn_blocking(move || f(&*parts.store))
+        static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(STORE_CALLS_AT_ONCE);
+        let turn = tokio::time::timeout(KEYRING_TIMEOUT, TURNS.acquire())
             .await
-            .map_err(|e| Error::TaskFailed { what: "the secure-storage call", detail: e.to_string() })?
+            .map_err(|_| Error::StorageUnavailable {
+                problem: StorageProblem::Timeout { seconds: KEYRING_TIMEOUT.as_secs() },
+            })?
+            .map_err(|e| Error::TaskFailed { what: "the secure-storage call", detail: e.to_string() })?;
+        let parts = self.parts.clone();
+        let result = tokio::task::spawn_blocking(move || f(&*parts.store))
+            .await
+            .map_err(|e| Error::TaskFailed { what: "the secure-storage call", detail: e.to_string() })?;
+        drop(turn);
+        result
     }
 
     /// Prove a session could be kept (a write, not a read), before the user signs in.

@@ -24,7 +24,8 @@ pub const SERVICE: &str = "hublink";
 pub const CHUNK_CHARS: usize = 1000;
 const CHUNK_HEADER: &str = "hublink-chunks:v2:";
 const CHUNK_HEADER_V1: &str = "hublink-chunks:v1:";
-const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one keyring call may take before it is reported as not answering.
+pub(crate) const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A place for secrets, keyed by hub identity.
 pub trait SecretStore: Send + Sync {
