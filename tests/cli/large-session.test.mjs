@@ -45,10 +45,12 @@ describe('a 42,000-character session (600 groups in the ID token)', () => {
     assert.equal(r.code, 0, `${show(r)}\n--- browser\n${user.browserLog()}`);
     id = JSON.parse((await user.run(['list', '--json'])).stdout).hubs[0].id;
     const head = lookup(serviceOf(user.home), id);
-    const chunks = Number(head?.match(/^hublink-chunks:v1:(\d+)$/)?.[1]);
+    // The header names the slot the parts are in (`a` or `b`, see store.rs) and their count.
+    const [, slot, count] = head?.match(/^hublink-chunks:v2:([ab]):(\d+)$/) ?? [];
+    const chunks = Number(count);
     assert.ok(chunks >= 40, `expected ≥ 40 chunks, the header is ${JSON.stringify(head?.slice(0, 40))}`);
     let whole = '';
-    for (let i = 1; i <= chunks; i += 1) whole += lookup(serviceOf(user.home), `${id}#${i}`);
+    for (let i = 1; i <= chunks; i += 1) whole += lookup(serviceOf(user.home), `${id}#${slot}${i}`);
     assert.ok(whole.length >= 40_000, `${whole.length} characters`);
     assert.match(JSON.parse(whole).id_token.split('.')[1], /^[\w-]+$/);
   });
@@ -68,6 +70,7 @@ describe('a 42,000-character session (600 groups in the ID token)', () => {
     assert.equal(s.code, 0, show(s));
     assert.equal((await user.run(['logout', 'Demo Hub'])).code, 0);
     assert.equal(lookup(serviceOf(user.home), id), null);
-    assert.equal(lookup(serviceOf(user.home), `${id}#1`), null);
+    assert.equal(lookup(serviceOf(user.home), `${id}#a1`), null);
+    assert.equal(lookup(serviceOf(user.home), `${id}#b1`), null);
   });
 });
