@@ -13,6 +13,7 @@ export function installFakeTauri(fx) {
   const logins = new Map(); // hub id -> { resolve, reject }
   const calls = [];
   let nextId = 1;
+  let nextSeq = 1; // links from the OS are numbered in arrival order (src-tauri's pending links)
   const never = new Promise(() => {});
   const clone = (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
   const uiError = (code, message, cause = '', next_step = '') => ({ code, message, cause, next_step });
@@ -32,6 +33,7 @@ export function installFakeTauri(fx) {
       return !s || s === 'pending' ? never : clone(s);
     },
     take_pending_links: () => fx.pending.splice(0),
+    startup_notices: () => [],
     prepare_add: ({ input }) => {
       const p = fx.proposals[input];
       if (!p) throw fx.badLink ?? uiError('bad_link', 'This is not a usable authentication link', 'It should start with hublink://add? or https://', 'Copy the whole link again.');
@@ -118,7 +120,7 @@ export function installFakeTauri(fx) {
     },
     /** Queues a link "clicked" in the OS and tells the page. */
     clickLink(link) {
-      fx.pending.push(link);
+      fx.pending.push({ seq: nextSeq++, link });
       emit('links-pending', null);
     },
   };
