@@ -26,6 +26,11 @@ use crate::settings::{
 /// Longest accepted link, in characters (after trimming).
 pub const MAX_LINK_CHARS: usize = 8192;
 
+/// Longest canonical link ([`AuthLink::generate`]) a hub's settings may have: room is kept for
+/// a signature (`&sig=` and 86 base64url characters, [`crate::link_signing::sign`]), so every
+/// hub Hublink accepts can also be handed out as a signed link that is accepted again.
+pub const MAX_CANONICAL_LINK_CHARS: usize = MAX_LINK_CHARS - crate::link_signing::SIGNATURE_CHARS;
+
 /// What is wrong with a link as a whole, or (in `Settings`) with one of its values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

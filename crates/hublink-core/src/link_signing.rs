@@ -18,6 +18,9 @@ use crate::settings::HubSettings;
 
 /// The link parameter that carries the signature.
 pub const PARAMETER: &str = "sig";
+/// Characters [`sign`] adds to a canonical link: `&sig=` and an Ed25519 signature (64 bytes)
+/// in unpadded base64url (86 characters).
+pub const SIGNATURE_CHARS: usize = 1 + PARAMETER.len() + 1 + 86;
 const DOMAIN: &str = "hublink-link-v1\n";
 
 /// What a link's signature says, checked against the organisation's keys.
@@ -154,6 +157,36 @@ mod tests {
         let garbage = format!("{LINK}&sig=not-a-signature");
         assert!(matches!(verify(&link(&garbage), &keys), LinkSignature::Invalid { .. }));
         assert!(AuthLink::parse(&format!("{signed}&sig=again")).is_err(), "two signatures");
+    }
+
+    /// Found by fuzzing (fuzz/regressions/link/signed-link-longer-than-a-link): a hub whose
+    /// canonical link was just under the link limit was accepted, but its signed link was then
+    /// refused as over-long.
+    #[test]
+    fn every_accepted_hub_can_be_signed_and_read_back() {
+        use crate::link::{MAX_CANONICAL_LINK_CHARS, MAX_LINK_CHARS};
+        let key = generate_key();
+        // `!` is written `%21` in a link: a long link from values that are each within their
+        // limits, sized to the character by `a`s.
+        let bangs = "!".repeat(650);
+        let sized = |n: usize| {
+            format!(
+                "hublink://add?url=https://hub.example.com/{bangs}&issuer=https://login.example.com/{bangs}&scope=openid+{}{}",
+                "!".repeat(n / 3),
+                "a".repeat(n % 3)
+            )
+        };
+        let base = AuthLink::generate(&link(&sized(3)).settings).chars().count() - 3;
+        let room = MAX_CANONICAL_LINK_CHARS - base;
+        let settings = link(&sized(room)).settings;
+        assert_eq!(AuthLink::generate(&settings).chars().count(), MAX_CANONICAL_LINK_CHARS);
+        let signed = sign(&settings, &key);
+        assert_eq!(signed.chars().count(), MAX_LINK_CHARS);
+        assert!(verify(&link(&signed), &[key.verifying_key()]).is_verified());
+        // One character more fits in a link, but not with its signature: refused up front.
+        let over = sized(room + 1);
+        assert!(over.chars().count() <= MAX_LINK_CHARS);
+        assert!(AuthLink::parse(&over).is_err(), "{} characters accepted", over.len());
     }
 
     #[test]

@@ -1185,7 +1185,8 @@ impl HubSettings {
     /// keys given twice and keys not allowed in `ctx`, in input order; then the values, in the
     /// order url, issuer, client_id, name, scope, mfa, flow, redirect_port, session_check,
     /// max_session_days, ca_file; then, for a link or published settings, that the hub's
-    /// canonical link fits in [`crate::link::MAX_LINK_CHARS`]. The first problem found is
+    /// canonical link, signed, fits in a link ([`crate::link::MAX_CANONICAL_LINK_CHARS`]).
+    /// The first problem found is
     /// returned.
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -1200,11 +1201,12 @@ impl HubSettings {
         unknown.extend(ignored);
         // A hub from a link or from its published settings is stored as its canonical link,
         // which must be readable again; encoding can make it longer than what was given (a
-        // `!` is written `%21`), so its own length is what counts.
+        // `!` is written `%21`), so its own length is what counts — with room for a signature.
+        let max = crate::link::MAX_CANONICAL_LINK_CHARS;
         if matches!(ctx, Context::Link | Context::WellKnown)
-            && crate::link::AuthLink::generate(&settings).chars().count() > crate::link::MAX_LINK_CHARS
+            && crate::link::AuthLink::generate(&settings).chars().count() > max
         {
-            return Err(SettingsError::TooLongForALink { max: crate::link::MAX_LINK_CHARS });
+            return Err(SettingsError::TooLongForALink { max });
         }
         Ok((settings, unknown))
     }

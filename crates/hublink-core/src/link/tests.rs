@@ -257,12 +257,12 @@ fn settings_whose_canonical_link_is_too_long_are_refused() {
     let bangs = "!".repeat(2000);
     let link = format!("hublink://add?url=https://hub.example.com/{bangs}&issuer=https://login.example.com/{bangs}");
     assert!(link.chars().count() < MAX_LINK_CHARS);
-    assert_eq!(settings_err(&link), SettingsError::TooLongForALink { max: MAX_LINK_CHARS });
+    assert_eq!(settings_err(&link), SettingsError::TooLongForALink { max: MAX_CANONICAL_LINK_CHARS });
     let json = serde_json::json!({"url": format!("https://hub.example.com/{bangs}"), "issuer": format!("https://login.example.com/{bangs}")});
     let asked = Url::parse(&format!("https://hub.example.com/{bangs}")).unwrap();
     assert_eq!(
         HubSettings::from_well_known_json(&asked, &json),
-        Err(SettingsError::TooLongForALink { max: MAX_LINK_CHARS })
+        Err(SettingsError::TooLongForALink { max: MAX_CANONICAL_LINK_CHARS })
     );
     // One long value still fits, and reads back (with its final `/`, the issuer is the url
     // and is not written again).
