@@ -118,9 +118,11 @@ async function lookup(service, username) {
 async function storedChars(user) {
   const { service, id } = await entryOf(user);
   const head = (await lookup(service, id)).stdout;
-  const chunks = Number(head.match(/^hublink-chunks:v1:(\d+)$/)?.[1] ?? 0);
+  // A long session: a header naming the slot (`a`/`b`) and count of its parts (store.rs).
+  const [, slot, count] = head.match(/^hublink-chunks:v2:([ab]):(\d+)$/) ?? [];
+  const chunks = Number(count ?? 0);
   let chars = chunks ? 0 : head.length;
-  for (let i = 1; i <= chunks; i += 1) chars += (await lookup(service, `${id}#${i}`)).stdout.length;
+  for (let i = 1; i <= chunks; i += 1) chars += (await lookup(service, `${id}#${slot}${i}`)).stdout.length;
   return { chars, entries: chunks + 1 };
 }
 

@@ -106,6 +106,7 @@ fn catalog_at_start_up(dir: &std::path::Path) {
         clock: std::sync::Arc::new(hublink_core::clock::SystemClock),
         policy: std::sync::Arc::default(),
         web: std::sync::OnceLock::new(),
+        store_gate: Default::default(),
     });
     let ids: Vec<HubId> = app.catalog().expect("catalog").hubs.iter().map(|h| h.id.clone()).collect();
     let registry = Registry::new(&paths);

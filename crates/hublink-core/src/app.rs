@@ -41,6 +41,8 @@ pub struct Parts {
     /// The shell's sign-in windows for `auth=web` hubs, once it has them (the desktop app,
     /// after its event loop starts); never for the CLI.
     pub web: std::sync::OnceLock<Arc<dyn WebWindows>>,
+    /// Bounds this process's secret-store calls (see [`crate::sessions::StoreGate`]).
+    pub store_gate: crate::sessions::StoreGate,
 }
 
 impl Parts {
@@ -63,6 +65,7 @@ impl Parts {
             policy: Arc::new(policy),
             paths,
             web: std::sync::OnceLock::new(),
+            store_gate: Default::default(),
         })
     }
 

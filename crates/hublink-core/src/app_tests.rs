@@ -27,6 +27,7 @@ fn app(dir: &std::path::Path) -> Hublink {
         clock: Arc::new(crate::clock::SystemClock),
         policy: Arc::default(),
         web: std::sync::OnceLock::new(),
+        store_gate: Default::default(),
     })
 }
 
@@ -147,4 +148,50 @@ async fn a_process_makes_at_most_four_keyring_calls_at_once() {
     assert_eq!(answered, 24);
     let most = store.most.load(std::sync::atomic::Ordering::SeqCst);
     assert!((1..=4).contains(&most), "{most} keyring calls ran at once");
+}
+
+/// A keyring that has stopped answering: each call ends in the store's own timeout.
+#[derive(Default)]
+struct MuteStore {
+    calls: std::sync::atomic::AtomicUsize,
+}
+impl crate::store::SecretStore for MuteStore {
+    fn get(&self, _: &str) -> crate::Result<Option<crate::secret::Secret>> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Err(Error::StorageUnavailable { problem: crate::error::StorageProblem::Timeout { seconds: 10 } })
+    }
+    fn set(&self, _: &str, _: &crate::secret::Secret) -> crate::Result<()> {
+        Ok(())
+    }
+    fn delete(&self, _: &str) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
+/// Calls waiting for a turn when the keyring times out fail with it, without calling it: 24
+/// hubs fail in one timeout, not six in a row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn when_the_keyring_stops_answering_every_waiting_call_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MuteStore::default());
+    let mut app = app(dir.path());
+    Arc::get_mut(&mut app.parts).unwrap().store = store.clone();
+    let keeper = Arc::new(keeper(&app));
+    let started = std::time::Instant::now();
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let (keeper, hub) = (keeper.clone(), hub(&format!("{}", i + 1)));
+        calls.spawn(async move { keeper.load_kept(&hub).await });
+    }
+    while let Some(done) = calls.join_next().await {
+        let failed = done.unwrap();
+        assert!(
+            matches!(failed, Err(Error::StorageUnavailable { problem: crate::error::StorageProblem::Timeout { .. } })),
+            "{failed:?}"
+        );
+    }
+    let made = store.calls.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(made <= 8, "{made} calls reached a keyring that had stopped answering");
+    assert!(started.elapsed() < std::time::Duration::from_millis(1200), "{:?}", started.elapsed());
 }

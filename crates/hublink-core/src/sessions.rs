@@ -25,9 +25,67 @@ use crate::store::{KEYRING_TIMEOUT, SecretStore};
 
 /// How long a second process waits for another one's refresh of the same hub.
 const SESSION_LOCK_WAIT: Duration = Duration::from_secs(60);
-/// Secret-store calls one process runs at once (see [`SessionKeeper::store_call`]). A keyring
-/// call is a D-Bus round trip or two plus a key exchange: four keep a 2-core machine busy.
+/// Secret-store calls one process runs at once (see [`StoreGate`]). A keyring call is a D-Bus
+/// round trip or two plus a key exchange: four keep a 2-core machine busy.
 const STORE_CALLS_AT_ONCE: usize = 4;
+/// The longest a call waits for its turn: a backstop only, as every call holding a turn is
+/// bounded by the store itself ([`KEYRING_TIMEOUT`] for the keyring).
+const STORE_TURN_WAIT: Duration = Duration::from_secs(6 * KEYRING_TIMEOUT.as_secs());
+
+/// Bounds the secret-store calls of one process (one per [`Parts`]).
+///
+/// At most [`STORE_CALLS_AT_ONCE`] run at once: a start-up or restore of 100 hubs otherwise
+/// opened 100 Secret Service connections at once — 100 blocking threads plus 100 timeout
+/// threads (a peak of ~190 threads in the app, measured by `scripts/bench.sh`; 29 with the
+/// gate), all key exchanges competing with the keyring daemon for the same cores.
+///
+/// Waiting for a turn does not count against the store's own timeout: a busy keyring that
+/// answers is waited for (a restore of 50 refreshed hubs queues ~450 calls). A store that stops
+/// answering is: once a call ends in [`StorageProblem::Timeout`], every call that was already
+/// waiting fails the same way as soon as it gets its turn, without calling the store — so a
+/// hung keyring fails every hub within one timeout, not one timeout per four hubs.
+pub struct StoreGate {
+    turns: tokio::sync::Semaphore,
+    /// How many calls have ended in the store's timeout, ever.
+    timeouts: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for StoreGate {
+    fn default() -> Self {
+        StoreGate {
+            turns: tokio::sync::Semaphore::new(STORE_CALLS_AT_ONCE),
+            timeouts: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+impl StoreGate {
+    fn timed_out(seconds: u64) -> Error {
+        Error::StorageUnavailable { problem: StorageProblem::Timeout { seconds } }
+    }
+
+    /// Runs `call` on a blocking thread once it has a turn. Errors: the store's own, or
+    /// [`StorageProblem::Timeout`] as described above.
+    async fn run<T: Send + 'static>(&self, call: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let seen = self.timeouts.load(SeqCst);
+        let turn = tokio::time::timeout(STORE_TURN_WAIT, self.turns.acquire())
+            .await
+            .map_err(|_| Self::timed_out(STORE_TURN_WAIT.as_secs()))?
+            .map_err(|e| Error::TaskFailed { what: "the secure-storage call", detail: e.to_string() })?;
+        if self.timeouts.load(SeqCst) != seen {
+            return Err(Self::timed_out(KEYRING_TIMEOUT.as_secs()));
+        }
+        let result = tokio::task::spawn_blocking(call)
+            .await
+            .map_err(|e| Error::TaskFailed { what: "the secure-storage call", detail: e.to_string() })?;
+        if let Err(Error::StorageUnavailable { problem: StorageProblem::Timeout { .. } }) = &result {
+            self.timeouts.fetch_add(1, SeqCst);
+        }
+        drop(turn);
+        result
+    }
+}
 
 /// See the module documentation. Cheap to clone.
 #[derive(Clone)]
@@ -53,31 +111,14 @@ impl SessionKeeper {
         FileLock::acquire(&self.parts.paths.session_lock(&hub.id), SESSION_LOCK_WAIT).await
     }
 
-    /// A secret-store call on a blocking thread (keyring backends block, and bound themselves).
-    ///
-    /// At most [`STORE_CALLS_AT_ONCE`] run at once in a process: a start-up or restore of 100
-    /// hubs otherwise opened 100 Secret Service connections at once — 100 blocking threads plus
-    /// 100 timeout threads (a peak of ~190 threads in the app, measured by `scripts/bench.sh`),
-    /// all key exchanges competing with the keyring daemon for the same cores. Waiting for a
-    /// turn counts against the keyring's own bound, so a keyring that hangs still fails every
-    /// call within [`KEYRING_TIMEOUT`] plus one call's bound, not one timeout after another.
+    /// A secret-store call on a blocking thread (keyring backends block, and bound themselves),
+    /// through the process's [`StoreGate`].
     async fn store_call<T: Send + 'static>(
         &self,
         f: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(STORE_CALLS_AT_ONCE);
-        let turn = tokio::time::timeout(KEYRING_TIMEOUT, TURNS.acquire())
-            .await
-            .map_err(|_| Error::StorageUnavailable {
-                problem: StorageProblem::Timeout { seconds: KEYRING_TIMEOUT.as_secs() },
-            })?
-            .map_err(|e| Error::TaskFailed { what: "the secure-storage call", detail: e.to_string() })?;
         let parts = self.parts.clone();
-        let result = tokio::task::spawn_blocking(move || f(&*parts.store))
-            .await
-            .map_err(|e| Error::TaskFailed { what: "the secure-storage call", detail: e.to_string() })?;
-        drop(turn);
-        result
+        self.parts.store_gate.run(move || f(&*parts.store)).await
     }
 
     /// Prove a session could be kept (a write, not a read), before the user signs in.

@@ -247,6 +247,7 @@ async fn machine(extra_ini: &str) -> Machine {
         clock: Arc::new(hublink_core::clock::SystemClock),
         policy: Arc::default(),
         web: std::sync::OnceLock::new(),
+        store_gate: Default::default(),
     });
     app.set_web_windows(shell.clone());
     let target = app.catalog().expect("catalog").hubs[0].clone();

@@ -903,5 +903,6 @@ fn engine(
         clock: clock.clone(),
         policy: Arc::default(),
         web: std::sync::OnceLock::new(),
+        store_gate: Default::default(),
     })
 }
