@@ -36,11 +36,15 @@ pub trait SecretStore: Send + Sync {
 
     /// Prove that a session could be kept, before the user is asked for a password: a read
     /// is not enough (a locked Secret Service collection can be read and not written), so a
-    /// probe entry is written and deleted.
+    /// probe entry is written and deleted. Each check has a probe of its own (process id and
+    /// a count): two sign-ins at once, in one process or two, wrote and deleted the same entry
+    /// under each other and one failed as if the keyring were unusable.
     fn check_writable(&self) -> Result<()> {
-        const PROBE: &str = "__hublink_write_probe__";
-        self.set(PROBE, &Secret::new("probe"))?;
-        self.delete(PROBE)
+        static CHECKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let probe = format!("__hublink_write_probe_{}_{n}__", std::process::id());
+        self.set(&probe, &Secret::new("probe"))?;
+        self.delete(&probe)
     }
 }
 
@@ -701,6 +705,33 @@ mod tests {
         assert_eq!(m.names(), vec!["hub", "hub#a1", "hub#a2"], "the v1 parts are gone");
         s.set("hub", &Secret::new("m".repeat(CHUNK_CHARS + 1))).unwrap();
         assert_eq!(m.names(), vec!["hub", "hub#b1", "hub#b2"], "the slots alternate");
+    }
+
+    #[test]
+    fn each_writability_check_has_a_probe_of_its_own_and_leaves_nothing() {
+        let (entries, store) = store();
+        let written = Arc::new(std::sync::Mutex::new(Vec::new()));
+        struct Recording(Chunked<Arc<MemoryEntries>>, Arc<std::sync::Mutex<Vec<String>>>);
+        impl SecretStore for Recording {
+            fn get(&self, key: &str) -> Result<Option<Secret>> {
+                self.0.get(key)
+            }
+            fn set(&self, key: &str, value: &Secret) -> Result<()> {
+                self.1.lock().unwrap().push(key.to_owned());
+                self.0.set(key, value)
+            }
+            fn delete(&self, key: &str) -> Result<()> {
+                self.0.delete(key)
+            }
+        }
+        let recording = Recording(store, written.clone());
+        recording.check_writable().unwrap();
+        recording.check_writable().unwrap();
+        let names = written.lock().unwrap().clone();
+        assert_eq!(names.len(), 2);
+        assert_ne!(names[0], names[1]);
+        assert!(names[0].contains(&std::process::id().to_string()), "{names:?}");
+        assert!(entries.names().is_empty(), "{:?}", entries.names());
     }
 
     #[test]
