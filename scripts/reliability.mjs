@@ -288,9 +288,15 @@ function main() {
     row('Attacks refused', tried !== undefined && refused !== undefined ? ratio(refused, tried) : `see ${path.join('target/reliability', 'attacks.json')}`, `target/reliability/attacks.json (${attacks._mtime})`);
   } else row('Attacks refused', NOT_MEASURED, attacks?._broken ? `attacks.json unreadable: ${attacks._broken}` : 'target/reliability/attacks.json absent');
   if (desktop && !desktop._broken) {
-    const figures = Object.entries(desktop).filter(([k, v]) => !k.startsWith('_') && ['number', 'string', 'boolean'].includes(typeof v))
-      .map(([k, v]) => `${k}: ${v}`).join('; ');
-    row('Desktop figures', figures || 'see desktop.json', `target/reliability/desktop.json (${desktop._mtime})`);
+    // One row per measurement tests/desktop wrote ({ links_burst: { lost: 0, … }, … }).
+    const plain = (v) => ['number', 'string', 'boolean'].includes(typeof v);
+    const figures = (o) => Object.entries(o).filter(([k, v]) => k !== 'measured_at' && plain(v))
+      .map(([k, v]) => `${k.replaceAll('_', ' ')} ${v}`).join(', ');
+    const sections = Object.entries(desktop).filter(([k, v]) => !k.startsWith('_') && v && typeof v === 'object');
+    for (const [name, o] of sections) {
+      row(`Desktop: ${name.replaceAll('_', ' ')}`, figures(o) || 'see desktop.json', `tests/desktop (target/reliability/desktop.json, ${o.measured_at ?? desktop._mtime})`);
+    }
+    if (!sections.length) row('Desktop figures', figures(desktop) || 'see desktop.json', `target/reliability/desktop.json (${desktop._mtime})`);
   } else row('Desktop figures', NOT_MEASURED, desktop?._broken ? `desktop.json unreadable: ${desktop._broken}` : 'target/reliability/desktop.json absent');
   if (faults && !faults._broken) row('Faults survived', ratio(faults.survived, faults.tried), `tests/faults (target/reliability/faults.json, ${faults.written_at})`);
   else row('Faults survived', NOT_MEASURED, 'target/reliability/faults.json absent (tests/faults/run.sh)');
