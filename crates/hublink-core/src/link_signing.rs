@@ -186,7 +186,12 @@ mod tests {
         // One character more fits in a link, but not with its signature: refused up front.
         let over = sized(room + 1);
         assert!(over.chars().count() <= MAX_LINK_CHARS);
-        assert!(AuthLink::parse(&over).is_err(), "{} characters accepted", over.len());
+        assert_eq!(
+            AuthLink::parse(&over).err(),
+            Some(crate::link::LinkError::Settings(crate::settings::SettingsError::TooLongForALink {
+                max: MAX_CANONICAL_LINK_CHARS
+            }))
+        );
     }
 
     #[test]
