@@ -82,6 +82,16 @@ pub enum RegistryWarning {
     Unreadable { path: PathBuf, reason: String },
 }
 
+/// Why the registry file cannot be used as it is: it is set aside (or, in a read-only folder,
+/// left in place) and an empty registry is used.
+#[derive(Debug, thiserror::Error)]
+enum Damage {
+    #[error("not valid: {0}")]
+    NotValid(serde_json::Error),
+    #[error("{0}")]
+    NotReadable(fsutil::ReadProblem),
+}
+
 impl std::fmt::Display for RegistryWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -144,8 +154,8 @@ impl Registry {
         let mut warnings = vec![RegistryWarning::ReadOnly { folder, reason: why.to_string() }];
         let data = match self.read()? {
             Ok(data) => data,
-            Err(reason) => {
-                warnings.push(RegistryWarning::Unreadable { path: self.path.clone(), reason });
+            Err(damage) => {
+                warnings.push(RegistryWarning::Unreadable { path: self.path.clone(), reason: damage.to_string() });
                 RegistryData::default()
             }
         };
@@ -165,27 +175,27 @@ impl Registry {
         Ok((out, warnings))
     }
 
-    /// The file's data; `Ok(Err(reason))` when it is damaged (not JSON, not a regular file,
+    /// The file's data; `Ok(Err(damage))` when it is damaged (not JSON, not a regular file,
     /// too large). A missing file is an empty registry.
-    fn read(&self) -> Result<std::result::Result<RegistryData, String>> {
+    fn read(&self) -> Result<std::result::Result<RegistryData, Damage>> {
         // Only a regular file, bounded: a FIFO or device in its place must not hang every command.
         Ok(match fsutil::read_regular_file(&self.path, MAX_BYTES) {
             Ok(bytes) => match serde_json::from_slice::<RegistryData>(&bytes) {
                 Ok(data) if data.version <= VERSION => Ok(data),
                 // Not corrupt, only newer: leave it for the Hublink that wrote it.
                 Ok(data) => return Err(Error::NewerState { path: self.path.clone(), version: data.version }),
-                Err(e) => Err(format!("not valid: {e}")),
+                Err(e) => Err(Damage::NotValid(e)),
             },
             Err(fsutil::ReadProblem::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(RegistryData::default()),
             Err(fsutil::ReadProblem::Io(e)) => return Err(Error::io(&self.path, e)),
-            Err(problem) => Err(problem.to_string()),
+            Err(problem) => Err(Damage::NotReadable(problem)),
         })
     }
 
     fn load_locked(&self) -> Result<(RegistryData, Vec<RegistryWarning>)> {
         let reason = match self.read()? {
             Ok(data) => return Ok((data, vec![])),
-            Err(reason) => reason,
+            Err(damage) => damage.to_string(),
         };
         let kept_as = fsutil::set_aside(&self.path)?;
         tracing::warn!(file = %self.path.display(), kept = %kept_as.display(), %reason, "hub registry set aside");
