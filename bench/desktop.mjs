@@ -12,10 +12,9 @@
 
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
-import { newSession } from '../tests/desktop/webdriver.mjs';
+import { freePort, newSession, waitForPort } from '../tests/desktop/webdriver.mjs';
 import { ROOT, emit, load, median, quantile, row, sleep, tempDir, threadCount, treePss } from './common.mjs';
 
 const HUBLINK = process.env.HUBLINK_DESKTOP_BIN ?? path.join(ROOT, 'target/release/hublink-desktop');
@@ -106,29 +105,6 @@ async function startOnce(kind, settleMs = SETTLE_MS) {
   await stop(child.pid);
   fs.rmSync(dir, { recursive: true, force: true });
   return { visibleMs, pssKb: pss.kb, processes: pss.parts.map((p) => `${p.name} ${Math.round(p.kb / 1024)}`).join(' + '), threads, peakThreads };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 150; i += 1) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }
 
 /**

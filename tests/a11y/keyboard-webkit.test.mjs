@@ -6,8 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import net from 'node:net';
-import { newSession } from '../desktop/webdriver.mjs';
+import { freePort, newSession } from '../desktop/webdriver.mjs';
 import { CONTROL_ROLES, CONTROL_TAGS, serveDist } from './harness.mjs';
 import { LINKS } from './fixtures.mjs';
 
@@ -26,17 +25,6 @@ const TAB = '\uE004';
 const SHIFT = '\uE008';
 const ENTER = '\uE007';
 const ESCAPE = '\uE00C';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 describe('keyboard in the dialogs, WebKitGTK', { skip }, () => {
   let server;

@@ -4,13 +4,12 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { browserEnv } from '../people.mjs';
-import { newSession } from './webdriver.mjs';
+import { freePort, newSession, waitForPort } from './webdriver.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -20,31 +19,6 @@ export const SIGNIN = path.join(root, 'tests/browser/signin.mjs');
 export const DEVICE = path.join(root, 'tests/browser/device.mjs');
 export const RECORD_URL = path.join(root, 'tests/cli/record-url.sh');
 export const SHOTS = process.env.HUBLINK_SCREENSHOTS ?? path.join(root, 'target/screenshots');
-
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function waitForPort(port, ms = 15_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
-}
 
 /** An isolated user of the desktop app. */
 export function newDesktopUser(name) {

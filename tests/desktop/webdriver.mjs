@@ -1,7 +1,35 @@
 // A small W3C WebDriver client (the few endpoints the desktop tests use), talking to
 // tauri-driver, which drives the real app through WebKitWebDriver.
 
+import net from 'node:net';
+
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (for a driver to take). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Resolves once something accepts connections on 127.0.0.1:`port`; throws after `ms`. */
+export async function waitForPort(port, ms = 15_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
 
 export class WebDriverError extends Error {}
 
