@@ -105,19 +105,27 @@ async fn adding_the_same_hub_twice_is_one_hub() {
     assert_eq!(app.catalog().unwrap().hubs.len(), 1);
 }
 
-/// A store whose calls take a while and that counts how many run at once.
+/// A store whose reads take `delay_ms` and that counts them and how many run at once; with
+/// `times_out`, each read ends in the store's own timeout (a keyring that stopped answering).
 #[derive(Default)]
 struct SlowStore {
+    delay_ms: u64,
+    times_out: bool,
+    calls: std::sync::atomic::AtomicUsize,
     now: std::sync::atomic::AtomicUsize,
     most: std::sync::atomic::AtomicUsize,
 }
 impl crate::store::SecretStore for SlowStore {
     fn get(&self, _: &str) -> crate::Result<Option<crate::secret::Secret>> {
         use std::sync::atomic::Ordering::SeqCst;
+        self.calls.fetch_add(1, SeqCst);
         let now = self.now.fetch_add(1, SeqCst) + 1;
         self.most.fetch_max(now, SeqCst);
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(std::time::Duration::from_millis(self.delay_ms));
         self.now.fetch_sub(1, SeqCst);
+        if self.times_out {
+            return Err(Error::StorageUnavailable { problem: crate::error::StorageProblem::Timeout { seconds: 10 } });
+        }
         Ok(None)
     }
     fn set(&self, _: &str, _: &crate::secret::Secret) -> crate::Result<()> {
@@ -128,45 +136,33 @@ impl crate::store::SecretStore for SlowStore {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_process_makes_at_most_four_keyring_calls_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SlowStore::default());
-    let mut app = app(dir.path());
-    Arc::get_mut(&mut app.parts).unwrap().store = store.clone();
+/// 24 hubs' sessions read at once through `store`; each read's outcome.
+async fn load_24_at_once(
+    dir: &std::path::Path,
+    store: Arc<SlowStore>,
+) -> Vec<crate::Result<Option<crate::session::Kept>>> {
+    let mut app = app(dir);
+    Arc::get_mut(&mut app.parts).unwrap().store = store;
     let keeper = Arc::new(keeper(&app));
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..24 {
         let (keeper, hub) = (keeper.clone(), hub(&format!("{}", i + 1)));
         calls.spawn(async move { keeper.load_kept(&hub).await });
     }
-    let mut answered = 0;
-    while let Some(done) = calls.join_next().await {
-        assert!(done.unwrap().unwrap().is_none());
-        answered += 1;
-    }
-    assert_eq!(answered, 24);
-    let most = store.most.load(std::sync::atomic::Ordering::SeqCst);
-    assert!((1..=4).contains(&most), "{most} keyring calls ran at once");
+    calls.join_all().await
 }
 
-/// A keyring that has stopped answering: each call ends in the store's own timeout.
-#[derive(Default)]
-struct MuteStore {
-    calls: std::sync::atomic::AtomicUsize,
-}
-impl crate::store::SecretStore for MuteStore {
-    fn get(&self, _: &str) -> crate::Result<Option<crate::secret::Secret>> {
-        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        Err(Error::StorageUnavailable { problem: crate::error::StorageProblem::Timeout { seconds: 10 } })
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_process_makes_at_most_four_keyring_calls_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SlowStore { delay_ms: 20, ..SlowStore::default() });
+    let answers = load_24_at_once(dir.path(), store.clone()).await;
+    assert_eq!(answers.len(), 24);
+    for answer in answers {
+        assert!(answer.unwrap().is_none());
     }
-    fn set(&self, _: &str, _: &crate::secret::Secret) -> crate::Result<()> {
-        Ok(())
-    }
-    fn delete(&self, _: &str) -> crate::Result<()> {
-        Ok(())
-    }
+    let most = store.most.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=4).contains(&most), "{most} keyring calls ran at once");
 }
 
 /// Calls waiting for a turn when the keyring times out fail with it, without calling it: 24
@@ -174,18 +170,9 @@ impl crate::store::SecretStore for MuteStore {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn when_the_keyring_stops_answering_every_waiting_call_fails_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(MuteStore::default());
-    let mut app = app(dir.path());
-    Arc::get_mut(&mut app.parts).unwrap().store = store.clone();
-    let keeper = Arc::new(keeper(&app));
+    let store = Arc::new(SlowStore { delay_ms: 300, times_out: true, ..SlowStore::default() });
     let started = std::time::Instant::now();
-    let mut calls = tokio::task::JoinSet::new();
-    for i in 0..24 {
-        let (keeper, hub) = (keeper.clone(), hub(&format!("{}", i + 1)));
-        calls.spawn(async move { keeper.load_kept(&hub).await });
-    }
-    while let Some(done) = calls.join_next().await {
-        let failed = done.unwrap();
+    for failed in load_24_at_once(dir.path(), store.clone()).await {
         assert!(
             matches!(failed, Err(Error::StorageUnavailable { problem: crate::error::StorageProblem::Timeout { .. } })),
             "{failed:?}"
